@@ -1,0 +1,277 @@
+"""FunctionConfig: the one place where a function's settings are read and checked.
+
+Every limit here is Lambda's own (LAMBDA_FACTS.md); a value Lambda would refuse is
+refused up front with a HarnessError that names the setting, the limit, the value
+received and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from .errors import HarnessError
+
+MIN_MEMORY_MB = 128
+MAX_MEMORY_MB = 10_240
+MIN_TIMEOUT_S = 1
+MAX_TIMEOUT_S = 900
+MAX_ENV_BYTES = 4 * 1024
+MAX_FUNCTION_NAME = 64
+MAX_HANDLER_LENGTH = 128
+ISOLATIONS = ("inline", "process")
+ARCHITECTURES = ("x86_64", "arm64")
+RUNTIME = "python3.12"
+
+Isolation = Literal["inline", "process"]
+Architecture = Literal["x86_64", "arm64"]
+
+_FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+_HANDLER = re.compile(r"[^\s]+")
+_ENV_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
+_REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+")
+
+# Keys Lambda sets itself; CreateFunction refuses them in Environment.Variables.
+RESERVED_ENV_NAMES = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """A function's configuration, as CreateFunction would accept it."""
+
+    handler: str
+    memory_mb: int = 128
+    timeout_s: float = 3
+    name: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    region: str = DEFAULT_REGION
+    code_dir: str = "."
+    isolation: Isolation = "process"
+    architecture: Architecture = "x86_64"
+    role_policy: Any = None
+    reserved_concurrency: int | None = None
+    account_id: str = DEFAULT_ACCOUNT_ID
+
+    def __post_init__(self) -> None:
+        _check_handler(self.handler)
+        _check_memory(self.memory_mb)
+        _check_timeout(self.timeout_s)
+        if self.name is None:
+            object.__setattr__(self, "name", default_function_name(self.handler))
+        _check_function_name(self.function_name)
+        object.__setattr__(self, "env", _checked_env(self.env))
+        _check_choice("region", self.region, None, _REGION, "a Region code like 'us-east-1'")
+        _check_choice("isolation", self.isolation, ISOLATIONS)
+        _check_choice("architecture", self.architecture, ARCHITECTURES)
+        if not isinstance(self.code_dir, str | os.PathLike):
+            raise HarnessError(f"code_dir must be a directory path, got {self.code_dir!r}")
+        object.__setattr__(self, "code_dir", os.fspath(self.code_dir))
+        if not Path(self.code_dir).is_dir():
+            raise HarnessError(
+                f"code_dir {self.code_dir!r} is not a directory (resolved from "
+                f"{os.getcwd()!r}); point code_dir (or the lambda_code_dir ini key) at the "
+                "folder that holds your handler module"
+            )
+        if self.reserved_concurrency is not None and (
+            isinstance(self.reserved_concurrency, bool)
+            or not isinstance(self.reserved_concurrency, int)
+            or self.reserved_concurrency < 0
+        ):
+            raise HarnessError(
+                "reserved_concurrency must be a whole number of environments, 0 or more "
+                f"(0 throttles every invoke), got {self.reserved_concurrency!r}"
+            )
+        if not re.fullmatch(r"\d{12}", str(self.account_id)):
+            raise HarnessError(f"account_id must be 12 digits, got {self.account_id!r}")
+
+    @property
+    def function_name(self) -> str:
+        assert self.name is not None  # set in __post_init__
+        return self.name
+
+    @property
+    def code_path(self) -> Path:
+        return Path(self.code_dir).resolve()
+
+    @property
+    def function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+
+    def with_changes(self, **changes: Any) -> FunctionConfig:
+        """A copy with some settings changed, checked again."""
+        unknown = set(changes) - {f.name for f in fields(self)}
+        if unknown:
+            raise HarnessError(_unknown_settings_message(unknown))
+        return replace(self, **changes)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> FunctionConfig:
+        """Build from marker keywords / ini values, where a template can supply defaults."""
+        settings = dict(settings)
+        template = settings.pop("template", None)
+        logical_id = settings.pop("logical_id", None)
+        unknown = set(settings) - {f.name for f in fields(cls)}
+        if unknown:
+            raise HarnessError(_unknown_settings_message(unknown))
+        if template is not None:
+            from .template import read_function
+
+            return read_function(template, logical_id, settings)
+        if logical_id is not None:
+            raise HarnessError("logical_id is only meaningful with template=; set both")
+        if "handler" not in settings or settings["handler"] is None:
+            raise HarnessError(
+                "no handler configured: pass handler= to @pytest.mark.lambda_function(...) "
+                "or LambdaFunction(...), set lambda_handler in the [pytest] ini section, or "
+                "point lambda_template at a SAM template"
+            )
+        return cls(**settings)
+
+
+def default_function_name(handler: str) -> str:
+    """A valid function name derived from the handler (`src/app.handler` -> `src-app-handler`)."""
+    name = re.sub(r"[^a-zA-Z0-9_-]+", "-", handler).strip("-")
+    return (name or "function")[:MAX_FUNCTION_NAME]
+
+
+def _unknown_settings_message(unknown: set[str]) -> str:
+    known = [f.name for f in fields(FunctionConfig)] + ["template", "logical_id"]
+    parts = []
+    for name in sorted(unknown):
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        parts.append(f"{name!r}{hint}")
+    return (
+        f"unknown function setting(s) {', '.join(parts)}; accepted settings are {', '.join(known)}"
+    )
+
+
+def _check_handler(handler: object) -> None:
+    if not isinstance(handler, str) or not _HANDLER.fullmatch(handler):
+        raise HarnessError(
+            f"handler must be a handler string like 'app.handler' or 'src/app.handler' "
+            f"(no spaces), got {handler!r}"
+        )
+    if len(handler) > MAX_HANDLER_LENGTH:
+        raise HarnessError(
+            f"handler {handler!r} is {len(handler)} characters; Lambda allows at most "
+            f"{MAX_HANDLER_LENGTH}"
+        )
+
+
+def _check_memory(memory_mb: object) -> None:
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int):
+        raise HarnessError(
+            f"memory_mb must be a whole number of MB between {MIN_MEMORY_MB} and "
+            f"{MAX_MEMORY_MB}, got {memory_mb!r}"
+        )
+    if not MIN_MEMORY_MB <= memory_mb <= MAX_MEMORY_MB:
+        raise HarnessError(
+            f"memory_mb={memory_mb} is out of range: Lambda allows {MIN_MEMORY_MB} to "
+            f"{MAX_MEMORY_MB:,} MB in 1 MB steps"
+        )
+
+
+def _check_timeout(timeout_s: object) -> None:
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float):
+        raise HarnessError(
+            f"timeout_s must be a number of seconds between {MIN_TIMEOUT_S} and "
+            f"{MAX_TIMEOUT_S}, got {timeout_s!r}"
+        )
+    if not MIN_TIMEOUT_S <= timeout_s <= MAX_TIMEOUT_S:
+        raise HarnessError(
+            f"timeout_s={timeout_s} is out of range: Lambda allows {MIN_TIMEOUT_S} to "
+            f"{MAX_TIMEOUT_S} seconds"
+        )
+
+
+def _check_function_name(name: object) -> None:
+    if not isinstance(name, str) or not _FUNCTION_NAME.fullmatch(name):
+        raise HarnessError(
+            f"function name {name!r} is invalid: use letters, digits, '-' and '_' only"
+        )
+    if len(name) > MAX_FUNCTION_NAME:
+        raise HarnessError(
+            f"function name {name!r} is {len(name)} characters; Lambda allows at most "
+            f"{MAX_FUNCTION_NAME}"
+        )
+
+
+def _checked_env(env: object) -> dict[str, str]:
+    if env is None:
+        return {}
+    if not isinstance(env, Mapping):
+        raise HarnessError(f"env must be a mapping of names to strings, got {env!r}")
+    checked: dict[str, str] = {}
+    for name, value in env.items():
+        if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):
+            raise HarnessError(
+                f"environment variable name {name!r} is invalid: Lambda requires a letter "
+                "followed by at least one letter, digit or '_'"
+            )
+        if name in RESERVED_ENV_NAMES:
+            raise HarnessError(
+                f"environment variable {name!r} is reserved by Lambda and cannot be set; "
+                "the harness sets it as Lambda does"
+            )
+        if not isinstance(value, str):
+            raise HarnessError(
+                f"environment variable {name!r} must be a string (Lambda stores strings), "
+                f"got {type(value).__name__} {value!r}; pass {json.dumps(str(value))}"
+            )
+        checked[name] = value
+    size = env_size_bytes(checked)
+    if size > MAX_ENV_BYTES:
+        raise HarnessError(
+            f"environment variables take {size:,} bytes; Lambda allows at most "
+            f"{MAX_ENV_BYTES:,} bytes in total (names and values)"
+        )
+    return checked
+
+
+def env_size_bytes(env: Mapping[str, str]) -> int:
+    """Lambda counts the names and values of all variables towards its 4 KB."""
+    return sum(len(k.encode()) + len(v.encode()) for k, v in env.items())
+
+
+def _check_choice(
+    setting: str,
+    value: object,
+    choices: tuple[str, ...] | None,
+    pattern: re.Pattern[str] | None = None,
+    described: str = "",
+) -> None:
+    if choices is not None and value not in choices:
+        raise HarnessError(
+            f"{setting}={value!r} is not supported; choose one of {', '.join(choices)}"
+        )
+    if pattern is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
+        raise HarnessError(f"{setting}={value!r} is invalid; expected {described}")

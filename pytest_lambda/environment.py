@@ -1,0 +1,90 @@
+"""The process state Lambda gives a function: reserved variables, /tmp, the trace header."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+
+from .config import FunctionConfig
+from .context import new_log_stream_name
+
+# Variables of the host that the function keeps: what a process needs to start programs
+# and libraries, and what coverage.py needs to follow the code into workers.
+INHERITED_HOST_VARIABLES = (
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "SYSTEMROOT",
+)
+INHERITED_HOST_PREFIXES = ("COV_CORE_", "COVERAGE_")
+
+# Lambda hands every function the execution role's temporary credentials; tests get
+# well-formed fake ones so that nothing can sign a request for a real account.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIAFAKEPYTESTLAMBDA",
+    "AWS_SECRET_ACCESS_KEY": "fakeSecretAccessKeyForPytestLambdaHarness00",
+    "AWS_SESSION_TOKEN": "FakeSessionTokenForPytestLambdaHarness",
+}
+
+
+def new_trace_id(now: float | None = None) -> str:
+    """An X-Ray trace header as Lambda sets it in `_X_AMZN_TRACE_ID`."""
+    epoch = int(time.time() if now is None else now)
+    random = os.urandom(20).hex()
+    return f"Root=1-{epoch:08x}-{random[:24]};Parent={random[24:]};Sampled=0"
+
+
+EnvironmentOverlay = Callable[[FunctionConfig], Mapping[str, str]]
+_overlays: list[EnvironmentOverlay] = []
+
+
+def add_environment_overlay(overlay: EnvironmentOverlay) -> None:
+    """Add variables to every environment started from now on (the `aws` fixture points
+    boto3 at its mocked endpoint this way), until removed."""
+    _overlays.append(overlay)
+
+
+def remove_environment_overlay(overlay: EnvironmentOverlay) -> None:
+    if overlay in _overlays:
+        _overlays.remove(overlay)
+
+
+def lambda_environment(
+    config: FunctionConfig,
+    tmp_dir: str,
+    host: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Every variable the function's process starts with, as Lambda sets them."""
+    host = os.environ if host is None else host
+    variables = {
+        name: value
+        for name, value in host.items()
+        if name in INHERITED_HOST_VARIABLES or name.startswith(INHERITED_HOST_PREFIXES)
+    }
+    variables.update(
+        {
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "_HANDLER": config.handler,
+            "AWS_REGION": config.region,
+            "AWS_DEFAULT_REGION": config.region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": new_log_stream_name(),
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+            "LAMBDA_TASK_ROOT": str(config.code_path),
+            "LAMBDA_RUNTIME_DIR": os.path.dirname(os.path.abspath(__file__)),
+            "TMPDIR": tmp_dir,
+            **FAKE_CREDENTIALS,
+        }
+    )
+    for overlay in _overlays:
+        variables.update(overlay(config))
+    variables.update(config.env)
+    return variables

@@ -1,0 +1,148 @@
+"""How a failed invocation is classified, and the exact payloads the Lambda runtime returns."""
+
+from __future__ import annotations
+
+import enum
+import os
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+
+class HarnessError(Exception):
+    """The harness was used wrongly (bad configuration, bad input); never a handler failure."""
+
+
+class ErrorKind(str, enum.Enum):
+    """Why an invocation failed, coarse enough to gate CI on."""
+
+    UNHANDLED = "unhandled"
+    TIMEOUT = "timeout"
+    OUT_OF_MEMORY = "out_of_memory"
+    INIT = "init"
+    MARSHAL = "marshal"
+    UNMARSHAL = "unmarshal"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    EXIT = "exit"
+    PERMISSION = "permission"
+    THROTTLED = "throttled"
+
+
+# Error types raised by boto3 when the execution role forbids a call.
+_PERMISSION_ERROR_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
+
+
+@dataclass(frozen=True)
+class LambdaError:
+    """A failure as the Invoke API reports it: `payload` is the exact response body."""
+
+    kind: ErrorKind
+    error_type: str
+    message: str
+    stack_trace: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.error_type}: {self.message}"
+
+    @classmethod
+    def build(
+        cls,
+        kind: ErrorKind,
+        error_type: str,
+        message: str,
+        *,
+        request_id: str = "",
+        stack_trace: Sequence[str] = (),
+    ) -> LambdaError:
+        """An error in the runtime's payload shape: errorMessage, errorType, requestId, stackTrace."""
+        trace = list(stack_trace)
+        payload = {
+            "errorMessage": message,
+            "errorType": error_type,
+            "requestId": request_id,
+            "stackTrace": trace,
+        }
+        return cls(kind, error_type, message, trace, payload)
+
+    @classmethod
+    def sandbox(cls, kind: ErrorKind, error_type: str, message: str) -> LambdaError:
+        """Errors raised by the Lambda service itself carry only errorType and errorMessage."""
+        payload = {"errorType": error_type, "errorMessage": message}
+        return cls(kind, error_type, message, [], payload)
+
+    @classmethod
+    def from_exception(
+        cls, exc: BaseException, *, request_id: str, kind: ErrorKind | None = None
+    ) -> LambdaError:
+        """Classify an exception raised by user code, as the runtime reports it."""
+        if kind is None:
+            kind = ErrorKind.PERMISSION if _is_permission_error(exc) else ErrorKind.UNHANDLED
+        return cls.build(
+            kind,
+            type(exc).__name__,
+            str(exc),
+            request_id=request_id,
+            stack_trace=user_stack_trace(exc.__traceback__),
+        )
+
+    @classmethod
+    def timeout(cls, request_id: str, timeout_s: float) -> LambdaError:
+        return cls.sandbox(
+            ErrorKind.TIMEOUT,
+            "Sandbox.Timedout",
+            f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds",
+        )
+
+    @classmethod
+    def out_of_memory(cls, request_id: str) -> LambdaError:
+        return cls.sandbox(
+            ErrorKind.OUT_OF_MEMORY,
+            "Runtime.ExitError",
+            f"RequestId: {request_id} Error: Runtime exited with error: signal: killed",
+        )
+
+    @classmethod
+    def runtime_exit(cls, request_id: str, detail: str) -> LambdaError:
+        """`detail` is `exit status N` or `signal: <name>`, as the runtime words it."""
+        return cls.sandbox(
+            ErrorKind.EXIT,
+            "Runtime.ExitError",
+            f"RequestId: {request_id} Error: Runtime exited with error: {detail}",
+        )
+
+    @property
+    def report_error_type(self) -> str:
+        """The `Error Type` the REPORT line shows (OOM kills are told apart from exits there)."""
+        if self.kind is ErrorKind.OUT_OF_MEMORY:
+            return "Runtime.OutOfMemory"
+        return self.error_type
+
+
+def _is_permission_error(exc: BaseException) -> bool:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    code = response.get("Error", {}).get("Code")
+    return code in _PERMISSION_ERROR_CODES
+
+
+def user_stack_trace(tb: TracebackType | None) -> list[str]:
+    """The runtime's `stackTrace`: `traceback.format_list` entries from the first user frame.
+
+    The runtime drops its own bootstrap frames at the top of the traceback and keeps
+    everything below (library frames the user's code called included); the harness's
+    frames stand where the bootstrap's would.
+    """
+    frames = traceback.extract_tb(tb)
+    first_user_frame = 0
+    while first_user_frame < len(frames) and frames[first_user_frame].filename.startswith(
+        _HARNESS_ROOT
+    ):
+        first_user_frame += 1
+    return traceback.format_list(frames[first_user_frame:])
+
+
+_HARNESS_ROOT = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -1,0 +1,271 @@
+"""The pytest plugin: ini keys, the marker, fixtures, report sections, the run's summary."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .config import FunctionConfig
+from .context import LambdaContext
+from .errors import HarnessError
+from .invoke import (
+    Invocation,
+    LambdaFunction,
+    add_invocation_listener,
+    display_logs,
+    remove_invocation_listener,
+)
+
+MARKER = "lambda_function"
+
+# ini key -> (FunctionConfig setting, help text, converter)
+_INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
+    "lambda_handler": (
+        "handler",
+        "Default handler string, e.g. app.handler or src/app.handler.",
+        str,
+    ),
+    "lambda_memory_mb": ("memory_mb", "Default memory size in MB (128-10240).", int),
+    "lambda_timeout_s": ("timeout_s", "Default timeout in seconds (1-900).", float),
+    "lambda_isolation": (
+        "isolation",
+        "Default isolation: process (worker processes, the default) or inline.",
+        str,
+    ),
+    "lambda_template": ("template", "SAM/CloudFormation template to read functions from.", str),
+    "lambda_logical_id": ("logical_id", "Logical id of the function in lambda_template.", str),
+    "lambda_code_dir": (
+        "code_dir",
+        "Directory holding the handler code, relative to the rootdir (default: the rootdir).",
+        str,
+    ),
+    "lambda_region": ("region", "Default AWS Region of functions (default us-east-1).", str),
+    "lambda_architecture": ("architecture", "Default architecture: x86_64 or arm64.", str),
+}
+_PATH_SETTINGS = ("code_dir", "template")
+_SECTION_TITLE = "lambda invocations"
+_invocations_key = pytest.StashKey[list[Invocation]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    for key, (_, help_text, _convert) in _INI_KEYS.items():
+        parser.addini(key, help_text, default=None)
+    group = parser.getgroup("lambda", "AWS Lambda handlers (pytest-lambda)")
+    group.addoption(
+        "--lambda-report",
+        metavar="PATH",
+        default=None,
+        help="Write every invocation and per-function aggregates to PATH as JSON.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(handler=None, *, memory_mb, timeout_s, env, isolation, template, "
+        "logical_id, code_dir, region, architecture, role_policy, reserved_concurrency, name): "
+        "configure the lambda_function / lambda_invoke / lambda_context fixtures; "
+        "the closest marker wins, setting by setting, over the lambda_* ini keys.",
+    )
+    recorder = _Recorder()
+    config.stash[_recorder_key] = recorder
+    add_invocation_listener(recorder.record)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    recorder = config.stash.get(_recorder_key, None)
+    if recorder is not None:
+        remove_invocation_listener(recorder.record)
+
+
+@dataclass
+class _Recorder:
+    """Every invocation of the run, and those of the test being run."""
+
+    all: list[Invocation] = field(default_factory=list)
+    current: list[Invocation] | None = None
+
+    def record(self, invocation: Invocation) -> None:
+        self.all.append(invocation)
+        if self.current is not None:
+            self.current.append(invocation)
+
+
+_recorder_key = pytest.StashKey[_Recorder]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    recorder = item.config.stash[_recorder_key]
+    recorder.current = item.stash.setdefault(_invocations_key, [])
+    try:
+        return (yield)
+    finally:
+        recorder.current = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    invocations = item.stash.get(_invocations_key, [])
+    if report.failed and invocations:
+        report.sections.append((_SECTION_TITLE, _describe_invocations(invocations)))
+    return report
+
+
+def _describe_invocations(invocations: list[Invocation]) -> str:
+    blocks = []
+    for invocation in invocations:
+        header = f"--- {invocation.function_name} {invocation.request_id}: {invocation.status}"
+        if invocation.error is not None:
+            header += f" ({invocation.error.error_type})"
+        blocks.append(header + "\n" + display_logs(invocation.logs).rstrip("\n"))
+    return "\n".join(blocks)
+
+
+def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any]:
+    """ini values overlaid by the lambda_function markers, the closest winning per setting."""
+    settings: dict[str, Any] = {}
+    for key, (setting, _help, convert) in _INI_KEYS.items():
+        value = config.getini(key)
+        if value not in (None, ""):
+            try:
+                settings[setting] = convert(value)
+            except ValueError:
+                raise HarnessError(f"ini key {key} = {value!r} is not a valid value") from None
+    for marker in reversed(list(node.iter_markers(MARKER))):
+        if len(marker.args) > 1:
+            raise HarnessError(
+                f"@pytest.mark.{MARKER} takes the handler as its only positional argument, "
+                f"got {marker.args!r}"
+            )
+        if marker.args:
+            settings["handler"] = marker.args[0]
+        settings.update(marker.kwargs)
+    for setting in _PATH_SETTINGS:
+        if settings.get(setting) is not None:
+            settings[setting] = str(config.rootpath / Path(settings[setting]))
+    settings.setdefault("code_dir", str(config.rootpath))
+    return settings
+
+
+def _function_config(request: pytest.FixtureRequest) -> FunctionConfig:
+    try:
+        return FunctionConfig.from_settings(function_settings(request.node, request.config))
+    except HarnessError as e:
+        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+
+
+@pytest.fixture
+def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
+    """The function configured by the lambda_function marker and lambda_* ini keys.
+
+    A new execution environment per test: its first invoke is a cold start.
+    """
+    function = LambdaFunction.from_config(_function_config(request))
+    try:
+        yield function
+    finally:
+        function.close()
+
+
+class LambdaInvoker:
+    """`lambda_invoke(event)`: invoke the configured function; the function is `.function`."""
+
+    def __init__(self, function: LambdaFunction) -> None:
+        self.function = function
+
+    def __call__(self, event: Any = None, *, context: LambdaContext | None = None) -> Invocation:
+        return self.function.invoke(event, context=context)
+
+
+@pytest.fixture
+def lambda_invoke(lambda_function: LambdaFunction) -> LambdaInvoker:
+    """A callable that invokes the configured function and returns the Invocation."""
+    return LambdaInvoker(lambda_function)
+
+
+@pytest.fixture
+def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
+    """A fresh LambdaContext; it follows the configured function's name, memory and timeout."""
+    settings = function_settings(request.node, request.config)
+    if settings.get("handler") is None and settings.get("template") is None:
+        return LambdaContext()
+    config = _function_config(request)
+    return LambdaContext(
+        timeout_s=config.timeout_s,
+        function_name=config.function_name,
+        memory_limit_in_mb=str(config.memory_mb),
+        region=config.region,
+        account_id=config.account_id,
+    )
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    recorder = config.stash.get(_recorder_key, None)
+    if recorder is None or not recorder.all:
+        return
+    functions = _aggregate(recorder.all)
+    terminalreporter.section("pytest-lambda")
+    header = (
+        f"{'function':<28} {'invokes':>7} {'errors':>6} {'timeouts':>8} {'cold':>5} "
+        f"{'p50 ms':>9} {'max ms':>9} {'max MB':>6} {'cost USD':>12}"
+    )
+    terminalreporter.write_line(header)
+    for name, stats in functions.items():
+        terminalreporter.write_line(
+            f"{name[:28]:<28} {stats['invocations']:>7} {stats['errors']:>6} "
+            f"{stats['timeouts']:>8} {stats['cold_starts']:>5} {stats['p50_duration_ms']:>9.2f} "
+            f"{stats['max_duration_ms']:>9.2f} {stats['max_memory_used_mb']:>6} "
+            f"{stats['cost_usd']:>12.10f}"
+        )
+    path = config.getoption("--lambda-report")
+    if path:
+        report = {
+            "invocations": [invocation.to_record() for invocation in recorder.all],
+            "functions": functions,
+        }
+        Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        terminalreporter.write_line(f"pytest-lambda report written to {path}")
+
+
+def _aggregate(invocations: list[Invocation]) -> dict[str, dict[str, Any]]:
+    by_function: dict[str, list[Invocation]] = {}
+    for invocation in invocations:
+        by_function.setdefault(invocation.function_name, []).append(invocation)
+    aggregates = {}
+    for name, group in by_function.items():
+        durations = [i.duration_ms for i in group]
+        error_kinds: dict[str, int] = {}
+        for i in group:
+            if i.error is not None:
+                error_kinds[i.error.kind.name] = error_kinds.get(i.error.kind.name, 0) + 1
+        aggregates[name] = {
+            "invocations": len(group),
+            "errors": sum(1 for i in group if i.status == "error"),
+            "timeouts": sum(1 for i in group if i.status == "timeout"),
+            "error_kinds": error_kinds,
+            "cold_starts": sum(1 for i in group if i.cold_start),
+            "p50_duration_ms": round(statistics.median(durations), 2),
+            "max_duration_ms": round(max(durations), 2),
+            "max_memory_used_mb": max(i.max_memory_used_mb for i in group),
+            "billed_duration_ms": sum(i.billed_duration_ms for i in group),
+            "cost_usd": sum(i.cost_usd for i in group),
+        }
+    return aggregates
+
+
+@pytest.fixture
+def lambda_event() -> Callable[..., Any]:
+    """`lambda_event(name, **overrides)`: a fresh copy of a sample event (see load_event)."""
+    from .events import load_event
+
+    return load_event

@@ -1,0 +1,318 @@
+"""The pytest plugin, tested through real pytest runs (pytester)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+HANDLER = """
+import os
+
+CALLS = 0
+
+
+def handler(event, context):
+    global CALLS
+    CALLS += 1
+    print("event", event)
+    return {
+        "calls": CALLS,
+        "memory": context.memory_limit_in_mb,
+        "name": context.function_name,
+        "remaining_s": round(context.get_remaining_time_in_millis() / 1000),
+        "stage": os.environ.get("STAGE"),
+    }
+
+
+def fail(event, context):
+    print("about to fail")
+    raise ValueError("bad input")
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(app=HANDLER)
+    pytester.makeini("[pytest]\nlambda_isolation = inline\n")
+    return pytester
+
+
+def test_marker_configures_the_function_and_invoke_fixture(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler", memory_mb=256, env={"STAGE": "dev"})
+        def test_invoke(lambda_invoke, lambda_function):
+            first = lambda_invoke({"a": 1})
+            second = lambda_invoke({"a": 2})
+            assert first.result == {
+                "calls": 1, "memory": "256", "name": "app-handler", "remaining_s": 3,
+                "stage": "dev",
+            }
+            assert first.cold_start and not second.cold_start
+            assert second.result["calls"] == 2
+            assert lambda_function.config.memory_mb == 256
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_closest_marker_wins_setting_by_setting(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        pytestmark = pytest.mark.lambda_function(
+            handler="app.handler", memory_mb=512, timeout_s=10
+        )
+
+        class TestClass:
+            pytestmark = pytest.mark.lambda_function(memory_mb=1024)
+
+            @pytest.mark.lambda_function(timeout_s=20)
+            def test_function_marker(self, lambda_invoke):
+                result = lambda_invoke({}).result
+                assert (result["memory"], result["remaining_s"]) == ("1024", 20)
+
+            def test_class_marker(self, lambda_invoke):
+                result = lambda_invoke({}).result
+                assert (result["memory"], result["remaining_s"]) == ("1024", 10)
+
+        def test_module_marker(lambda_invoke):
+            result = lambda_invoke({}).result
+            assert (result["memory"], result["remaining_s"]) == ("512", 10)
+        """
+    )
+    project.runpytest().assert_outcomes(passed=3)
+
+
+def test_ini_keys_give_suite_defaults(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("src")
+    pytester.path.joinpath("src", "app.py").write_text(HANDLER)
+    pytester.makeini(
+        """
+        [pytest]
+        lambda_handler = app.handler
+        lambda_code_dir = src
+        lambda_memory_mb = 2048
+        lambda_timeout_s = 30
+        lambda_isolation = inline
+        """
+    )
+    pytester.makepyfile(
+        test_it="""
+        def test_invoke(lambda_invoke):
+            result = lambda_invoke({}).result
+            assert (result["memory"], result["remaining_s"]) == ("2048", 30)
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_ini_keys_are_listed_with_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "*--lambda-report=PATH*Write every invocation and per-function aggregates to",
+            "*lambda_handler (string):*",
+            "*Default handler string, e.g. app.handler or",
+            "*lambda_memory_mb (string):*",
+            "*Default memory size in MB (128-10240).",
+        ]
+    )
+
+
+def test_missing_handler_is_a_one_line_error_saying_where_to_set_it(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        test_it="""
+        def test_invoke(lambda_invoke):
+            pass
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-lambda: no handler configured: pass handler= to "
+            "@pytest.mark.lambda_function(...) or LambdaFunction(...), set lambda_handler in "
+            "the [[]pytest[]] ini section, or point lambda_template at a SAM template",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_bad_marker_setting_names_the_limit_and_the_value(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler", memory_mb=64)
+        def test_invoke(lambda_invoke):
+            pass
+
+        @pytest.mark.lambda_function("app.handler", memory=256)
+        def test_typo(lambda_invoke):
+            pass
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-lambda: memory_mb=64 is out of range: Lambda allows 128 to 10,240 MB "
+            "in 1 MB steps",
+            "*pytest-lambda: unknown function setting(s) 'memory' (did you mean 'memory_mb'?)*",
+        ]
+    )
+
+
+def test_bad_ini_value_is_reported(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(app=HANDLER)
+    pytester.makeini("[pytest]\nlambda_handler = app.handler\nlambda_memory_mb = lots\n")
+    pytester.makepyfile(test_it="def test_invoke(lambda_invoke):\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*pytest-lambda: ini key lambda_memory_mb = 'lots' is not*"])
+
+
+def test_failing_test_shows_its_invocations_logs_and_report(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.fail")
+        def test_fails(lambda_invoke):
+            lambda_invoke({"x": 1}).assert_ok()
+
+        @pytest.mark.lambda_function("app.handler")
+        def test_passes(lambda_invoke):
+            lambda_invoke({"x": 1}).assert_ok()
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*expected a successful invoke, but it failed",
+            "*error payload: {\"errorMessage\": \"bad input\", \"errorType\": \"ValueError\"*",
+            "*- lambda invocations -*",
+            "--- app-fail *: error (ValueError)",
+            "INIT_START Runtime Version: python:3.12.v38*",
+            "START RequestId: * Version: $LATEST",
+            "about to fail",
+            "[[]ERROR[]] ValueError: bad input",
+            "Traceback (most recent call last):",
+            "*File *app.py*, line *, in fail",
+            "END RequestId: *",
+            "REPORT RequestId: *\tDuration: * ms\tBilled Duration: * ms\tMemory Size: 128 MB*",
+        ]
+    )
+    # Passing tests keep their invocations out of the report.
+    assert result.stdout.str().count("- lambda invocations -") == 1
+
+
+def test_lambda_context_fixture(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+        from pytest_lambda import LambdaContext
+
+        def test_default(lambda_context):
+            assert isinstance(lambda_context, LambdaContext)
+            assert lambda_context.memory_limit_in_mb == "128"
+            assert 2900 < lambda_context.get_remaining_time_in_millis() <= 3000
+
+        @pytest.mark.lambda_function("app.handler", memory_mb=512, timeout_s=60, name="orders")
+        def test_configured(lambda_context):
+            assert lambda_context.function_name == "orders"
+            assert lambda_context.memory_limit_in_mb == "512"
+            assert lambda_context.invoked_function_arn == (
+                "arn:aws:lambda:us-east-1:123456789012:function:orders"
+            )
+            assert 59000 < lambda_context.get_remaining_time_in_millis() <= 60000
+        """
+    )
+    project.runpytest().assert_outcomes(passed=2)
+
+
+def test_template_marker(project: pytest.Pytester) -> None:
+    project.makefile(
+        ".yaml",
+        template="""
+        AWSTemplateFormatVersion: "2010-09-09"
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Timeout: 15
+        Resources:
+          OrdersFunction:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              MemorySize: 1024
+              Environment:
+                Variables:
+                  STAGE: prod
+        """,
+    )
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function(template="template.yaml")
+        def test_invoke(lambda_invoke):
+            result = lambda_invoke({}).result
+            assert result["name"] == "OrdersFunction"
+            assert (result["memory"], result["remaining_s"]) == ("1024", 15)
+            assert result["stage"] == "prod"
+        """
+    )
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_json_report_and_summary_table(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler")
+        def test_ok(lambda_invoke):
+            lambda_invoke({})
+            lambda_invoke({})
+
+        @pytest.mark.lambda_function("app.fail")
+        def test_error(lambda_invoke):
+            lambda_invoke({}).assert_error(ValueError)
+        """
+    )
+    result = project.runpytest("--lambda-report=report.json")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*= pytest-lambda =*",
+            "function * invokes errors timeouts  cold *p50 ms *max MB *cost USD",
+            "app-handler * 2 * 0 * 0 * 1 *",
+            "app-fail * 1 * 1 * 0 * 1 *",
+            "pytest-lambda report written to report.json",
+        ]
+    )
+    report = json.loads((project.path / "report.json").read_text())
+    assert [r["function"] for r in report["invocations"]] == [
+        "app-handler",
+        "app-handler",
+        "app-fail",
+    ]
+    assert report["invocations"][0]["cold_start"] is True
+    assert report["invocations"][2]["error_type"] == "ValueError"
+    assert report["functions"]["app-fail"]["error_kinds"] == {"UNHANDLED": 1}
+    assert report["functions"]["app-handler"]["invocations"] == 2
+
+
+def test_no_summary_without_invocations(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_it="def test_nothing():\n    pass\n")
+    result = pytester.runpytest()
+    assert "pytest-lambda" not in result.stdout.str()
