@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .config import FunctionConfig
 from .context import ClientContext, CognitoIdentity, LambdaContext
 from .errors import ErrorKind, HarnessError, LambdaError
 from .invoke import Invocation, LambdaFunction
 
+if TYPE_CHECKING:
+    from . import events
+    from .events import EventValidationError, detect_event_type, load_event, validate_event
+
+# The events package brings in jsonschema and boto3's DynamoDB types: it is imported on
+# first use, so that neither pytest's start-up nor an execution environment's Init pays
+# for it when no event is built.
+_LAZY = {
+    "events": "",
+    "EventValidationError": "EventValidationError",
+    "detect_event_type": "detect_event_type",
+    "load_event": "load_event",
+    "validate_event": "validate_event",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(".events", __name__)
+        value = getattr(module, _LAZY[name]) if _LAZY[name] else module
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "ClientContext",
     "CognitoIdentity",
     "ErrorKind",
+    "EventValidationError",
     "FunctionConfig",
     "HarnessError",
     "Invocation",
     "LambdaContext",
     "LambdaError",
     "LambdaFunction",
+    "detect_event_type",
+    "events",
+    "load_event",
+    "validate_event",
 ]

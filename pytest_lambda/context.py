@@ -133,13 +133,13 @@ class LambdaContext:
         self.log_stream_name = log_stream_name or new_log_stream_name(function_version)
         if identity is None:
             identity = CognitoIdentity()
-        elif isinstance(identity, Mapping):
+        elif isinstance(identity, dict | Mapping):
             identity = CognitoIdentity(
                 identity.get("cognito_identity_id", identity.get("cognitoIdentityId")),
                 identity.get("cognito_identity_pool_id", identity.get("cognitoIdentityPoolId")),
             )
         self.identity = identity
-        if isinstance(client_context, Mapping):
+        if client_context is not None and isinstance(client_context, Mapping):
             client_context = ClientContext.from_dict(client_context)
         self.client_context = client_context
         self.tenant_id = tenant_id

@@ -1,0 +1,173 @@
+"""Shared machinery for the event sources: clock, ids, the factory decorator and the registry.
+
+Every timestamp is read from the clock at call time (never cached at import) so that
+freezegun and time-machine freeze the events a test builds.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import inspect
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, ParamSpec, TypeVar
+
+Event = dict[str, Any]
+Schema = dict[str, Any]
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+# -- clock ---------------------------------------------------------------------------------
+
+
+def now() -> datetime:
+    """The current UTC time, as the (possibly frozen) clock reports it."""
+    return datetime.fromtimestamp(time.time(), tz=timezone.utc)
+
+
+def epoch_ms(moment: datetime | None = None) -> int:
+    return int((moment or now()).timestamp() * 1000)
+
+
+def iso_ms(moment: datetime | None = None) -> str:
+    """ISO 8601 with milliseconds and a Z, as S3, SNS and SES write eventTime/Timestamp."""
+    m = moment or now()
+    return m.strftime("%Y-%m-%dT%H:%M:%S.") + f"{m.microsecond // 1000:03d}Z"
+
+
+def iso_s(moment: datetime | None = None) -> str:
+    """ISO 8601 to the second with a Z, as EventBridge writes `time`."""
+    return (moment or now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clf_time(moment: datetime | None = None) -> str:
+    """Common Log Format time that API Gateway puts in requestContext.requestTime."""
+    return (moment or now()).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+# -- ids -------------------------------------------------------------------------------------
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def hex_id(length: int) -> str:
+    return (uuid.uuid4().hex * (length // 32 + 1))[:length]
+
+
+def upper_hex(length: int) -> str:
+    return hex_id(length).upper()
+
+
+def digits(length: int) -> str:
+    return str(uuid.uuid4().int)[:length].rjust(length, "1")
+
+
+def amz_id(length: int) -> str:
+    """A base64-ish id like API Gateway's extendedRequestId or S3's x-amz-id-2."""
+    raw = base64.b64encode(os.urandom(length)).decode()
+    return raw.replace("/", "x").replace("+", "y")[:length]
+
+
+def md5_hex(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def to_bytes(value: str | bytes | Mapping[str, Any] | list[Any]) -> bytes:
+    """Plain Python payload -> bytes: str as UTF-8, bytes as is, dict/list as compact JSON."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+# -- factories -------------------------------------------------------------------------------
+
+
+def accepted_keywords(func: Callable[..., Any]) -> list[str]:
+    return [
+        p.name
+        for p in inspect.signature(func).parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+
+
+def check_keywords(name: str, given: Mapping[str, Any], accepted: list[str]) -> None:
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise TypeError(
+            f"{name}() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
+            f"accepted: {', '.join(accepted)}"
+        )
+
+
+def factory(func: Callable[P, R]) -> Callable[P, R]:
+    """Mark an event factory: an unknown keyword raises a TypeError listing the accepted ones.
+
+    Python's own message names only the offender; users generating events from a CLI or a
+    fixture need the full list to fix the call.
+    """
+    accepted = accepted_keywords(func)
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if args:
+            raise TypeError(f"{func.__name__}() takes keyword arguments only")
+        check_keywords(func.__name__, kwargs, accepted)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+# -- registry --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A well-known shape of a kind: a sample file and the factory arguments that build it."""
+
+    name: str
+    description: str
+    preset: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    description: str
+    schema: Schema
+    factory: Callable[..., Any]
+    variants: tuple[Variant, ...] = ()
+
+
+REGISTRY: dict[str, Kind] = {}
+
+
+def register(
+    name: str,
+    description: str,
+    schema: Schema,
+    make: Callable[..., Any],
+    variants: tuple[Variant, ...] = (),
+) -> None:
+    if name in REGISTRY:
+        raise RuntimeError(f"event kind {name!r} registered twice")
+    REGISTRY[name] = Kind(name, description, schema, make, variants)

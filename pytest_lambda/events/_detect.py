@@ -1,0 +1,182 @@
+"""Recognise an event's kind from its shape.
+
+Rules go from the most specific marker to the most generic, because several sources
+share envelopes: SQS, SNS, S3, DynamoDB, Kinesis, SES and CodeCommit all use "Records";
+HTTP APIs, function URLs and HTTP API authorizers all use payload 2.0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .cognito import TRIGGER_KINDS
+
+_RECORD_SOURCES = {
+    "aws:sqs": "sqs",
+    "aws:sns": "sns",
+    "aws:dynamodb": "dynamodb-stream",
+    "aws:kinesis": "kinesis",
+    "aws:ses": "ses",
+    "aws:codecommit": "codecommit",
+}
+_IOT_REGISTRY_TYPES = {
+    "THING_EVENT",
+    "THING_TYPE_EVENT",
+    "THING_TYPE_ASSOCIATION_EVENT",
+    "THING_GROUP_EVENT",
+    "THING_GROUP_MEMBERSHIP_EVENT",
+    "THING_GROUP_HIERARCHY_EVENT",
+}
+HELLO_WORLD_KEYS = {"key1", "key2", "key3"}
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _records_kind(record: Mapping[str, Any]) -> str | None:
+    source = record.get("eventSource") or record.get("EventSource")
+    if source == "aws:s3":
+        name = str(record.get("eventName", ""))
+        removed = name.startswith(("ObjectRemoved", "LifecycleExpiration"))
+        return "s3-delete" if removed else "s3-put"
+    if isinstance(source, str) and source in _RECORD_SOURCES:
+        return _RECORD_SOURCES[source]
+    if "cf" in record:
+        return "cloudfront"
+    if "ses" in record:
+        return "ses"
+    if "s3" in record and "eventName" in record:
+        return "s3-put"
+    return None
+
+
+def _http_kind(event: Mapping[str, Any], context: Mapping[str, Any]) -> str | None:
+    if "elb" in context:
+        return "alb"
+    if "connectionId" in context and "eventType" in context:
+        return "apigateway-websocket"
+    if event.get("version") == "2.0" and ("serviceNetworkArn" in context
+                                          or "targetGroupArn" in context):
+        return "vpc-lattice"
+    if event.get("version") == "2.0" and "http" in context:
+        domain = str(context.get("domainName", ""))
+        if ".lambda-url." in domain:
+            return "function-url"
+        if "execute-api" in domain:
+            return "apigateway-http"
+        # Function URLs have no stage; an HTTP API always reports one.
+        if event.get("routeKey") == "$default" and "stage" not in context:
+            return "function-url"
+        return "apigateway-http"
+    if "httpMethod" in event or "resourcePath" in context or "resourceId" in context:
+        return "apigateway-rest"
+    return None
+
+
+def _cognito_kind(trigger_source: str) -> str:
+    prefix = trigger_source.split("_", 1)[0]
+    if prefix in TRIGGER_KINDS:
+        return "cognito-" + TRIGGER_KINDS[prefix]
+    # A trigger added after this table: kebab-case its prefix rather than failing.
+    kebab = "".join("-" + c.lower() if c.isupper() else c for c in prefix).lstrip("-")
+    return "cognito-" + kebab
+
+
+def _is_appsync_resolver(event: Any) -> bool:
+    if not isinstance(event, Mapping):
+        return False
+    info = _map(event.get("info"))
+    if "fieldName" in info and "parentTypeName" in info:
+        return True
+    # The older Amplify-style resolver payload puts the names at the top level.
+    return "fieldName" in event and "typeName" in event and "arguments" in event
+
+
+def detect_event_type(event: Any) -> str | None:
+    """The coarse kind of an event (e.g. "s3-put", "apigateway-http"), or None if unknown."""
+    if isinstance(event, list):
+        return "appsync" if event and all(map(_is_appsync_resolver, event)) else None
+    if not isinstance(event, Mapping):
+        return None
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        return _records_kind(records[0])
+    if "awslogs" in event:
+        return "cloudwatch-logs"
+    if "CodePipeline.job" in event:
+        return "codepipeline"
+    if "RequestType" in event and "ResponseURL" in event:
+        return "cloudformation-custom-resource"
+    source = event.get("eventSource")
+    if source == "aws:kafka":
+        return "msk"
+    if source == "SelfManagedKafka":
+        return "kafka"
+    if source in ("aws:mq", "aws:rmq"):
+        return "mq"
+    if "deliveryStreamArn" in event and "records" in event:
+        return "firehose"
+    if "invocationSchemaVersion" in event and "tasks" in event:
+        return "s3-batch"
+    if "xAmzRequestId" in event and "configuration" in event:
+        return "s3-object-lambda"
+    if "detail-type" in event and "source" in event:
+        scheduled = event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event"
+        return "scheduled" if scheduled else "eventbridge"
+    if event.get("type") in ("TOKEN", "REQUEST") and ("methodArn" in event
+                                                      or "routeArn" in event):
+        return "apigateway-authorizer"
+    context = _map(event.get("requestContext"))
+    if "authorizationToken" in event and "apiId" in context and "http" not in context:
+        return "appsync-authorizer"
+    if context:
+        kind = _http_kind(event, context)
+        if kind:
+            return kind
+    if "raw_path" in event and "method" in event:
+        return "vpc-lattice"
+    info = _map(event.get("info"))
+    if "channel" in info and "channelNamespace" in info:
+        return "appsync-events"
+    if _is_appsync_resolver(event):
+        return "appsync"
+    if isinstance(event.get("triggerSource"), str) and "userPoolId" in event:
+        return _cognito_kind(event["triggerSource"])
+    if event.get("eventType") == "SyncTrigger" and "identityPoolId" in event:
+        return "cognito-sync"
+    if "bot" in event and ("sessionState" in event or "interpretations" in event):
+        return "lex-v2"
+    if "bot" in event and "currentIntent" in event:
+        return "lex"
+    if "invokingEvent" in event and ("configRuleName" in event or "configRuleArn" in event):
+        return "config"
+    if {"SecretId", "ClientRequestToken", "Step"} <= event.keys():
+        return "secretsmanager-rotation"
+    if "agent" in event and "messageVersion" in event and (
+        "actionGroup" in event or "actionGroups" in event
+    ):
+        return "bedrock-agent"
+    if event.get("Name") == "ContactFlowEvent" and "Details" in event:
+        return "connect"
+    if _is_iot(event):
+        return "iot"
+    if set(event) == {"Error", "Cause"}:
+        return "stepfunctions"
+    if set(event) == HELLO_WORLD_KEYS and all(isinstance(v, str) for v in event.values()):
+        return "hello-world"
+    return None
+
+
+def _is_iot(event: Mapping[str, Any]) -> bool:
+    if "serialNumber" in event and "clickType" in event:
+        return True
+    if "deviceEvent" in event and "deviceInfo" in event:
+        return True
+    if event.get("eventType") in _IOT_REGISTRY_TYPES:
+        return True
+    if "token" in event and ("protocolData" in event or "connectionMetadata" in event
+                             or "mqttContext" in event or "tlsContext" in event):
+        return True
+    return "claimCertificateId" in event and "templateArn" in event

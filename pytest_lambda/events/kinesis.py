@@ -1,0 +1,190 @@
+"""Amazon Kinesis Data Streams records and Amazon Data Firehose transformation requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._core import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    Event,
+    Variant,
+    b64,
+    digits,
+    factory,
+    new_uuid,
+    now,
+    register,
+    to_bytes,
+)
+from ._schema import ARN, INT, NUM, STR, arr, obj
+from ._schema import records as records_envelope
+
+# What a test may hand over as a record: UTF-8 text, raw bytes, or JSON-able data.
+Payload = str | bytes | dict[str, Any] | list[Any]
+
+_B64 = {"type": "string", "contentEncoding": "base64"}
+
+_RECORD = obj(
+    {
+        "kinesis": obj(
+            {"partitionKey": STR, "sequenceNumber": STR, "data": _B64},
+            {
+                "kinesisSchemaVersion": STR,
+                "approximateArrivalTimestamp": NUM,
+                "encryptionType": STR,
+            },
+        ),
+        "eventSource": {"const": "aws:kinesis"},
+    },
+    {
+        "eventVersion": STR,
+        "eventID": STR,
+        "eventName": STR,
+        "invokeIdentityArn": STR,
+        "awsRegion": STR,
+        "eventSourceARN": ARN,
+    },
+)
+KINESIS_SCHEMA = records_envelope(_RECORD)
+
+
+def _sequence_numbers(count: int) -> list[str]:
+    base = int(digits(56))
+    return [str(base + i * 2**20) for i in range(count)]
+
+
+@factory
+def kinesis(
+    *,
+    records: list[Payload] | None = None,
+    partition_key: str = "1",
+    stream: str = "lambda-stream",
+    shard_id: str = "shardId-000000000006",
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+) -> Event:
+    """One Kinesis record per payload; data is base64-encoded for you."""
+    payloads = records if records is not None else ["Hello, this is a test."]
+    arrival = round(now().timestamp(), 3)
+    out = []
+    for payload, sequence in zip(payloads, _sequence_numbers(len(payloads)), strict=False):
+        out.append(
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": partition_key,
+                    "sequenceNumber": sequence,
+                    "data": b64(to_bytes(payload)),
+                    "approximateArrivalTimestamp": arrival,
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{shard_id}:{sequence}",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": f"arn:aws:iam::{account}:role/lambda-role",
+                "awsRegion": region,
+                "eventSourceARN": f"arn:aws:kinesis:{region}:{account}:stream/{stream}",
+            }
+        )
+    return {"Records": out}
+
+
+FIREHOSE_SCHEMA = obj(
+    {
+        "invocationId": STR,
+        "deliveryStreamArn": STR,
+        "records": arr(
+            obj(
+                {"recordId": STR, "data": _B64},
+                {
+                    "approximateArrivalTimestamp": NUM,
+                    "kinesisRecordMetadata": obj(
+                        {},
+                        {
+                            "shardId": STR,
+                            "partitionKey": STR,
+                            "approximateArrivalTimestamp": INT,
+                            "sequenceNumber": STR,
+                            "subsequenceNumber": {"type": ["string", "integer"]},
+                        },
+                    ),
+                },
+            ),
+            min_items=1,
+        ),
+    },
+    {"region": STR, "sourceKinesisStreamArn": STR},
+)
+
+
+@factory
+def firehose(
+    *,
+    records: list[Payload] | None = None,
+    delivery_stream: str = "my-delivery-stream",
+    source_stream: str | None = None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+) -> Event:
+    """A Firehose data-transformation request; `source_stream` adds Kinesis metadata."""
+    payloads = records if records is not None else ["Hello World"]
+    arrival = int(now().timestamp() * 1000)
+    event: Event = {
+        "invocationId": new_uuid(),
+        "deliveryStreamArn": f"arn:aws:firehose:{region}:{account}:deliverystream/"
+        f"{delivery_stream}",
+    }
+    if source_stream:
+        event["sourceKinesisStreamArn"] = (
+            f"arn:aws:kinesis:{region}:{account}:stream/{source_stream}"
+        )
+    event["region"] = region
+    out = []
+    for index, (payload, sequence) in enumerate(
+        zip(payloads, _sequence_numbers(len(payloads)), strict=False)
+    ):
+        record: Event = {
+            "recordId": f"{sequence}{index:06d}",
+            "approximateArrivalTimestamp": arrival,
+            "data": b64(to_bytes(payload)),
+        }
+        if source_stream:
+            record["kinesisRecordMetadata"] = {
+                "shardId": "shardId-000000000000",
+                "partitionKey": "4d1ad2b9-24f8-4b9d-a088-76e9947c317a",
+                "approximateArrivalTimestamp": arrival,
+                "sequenceNumber": sequence,
+                "subsequenceNumber": 0,
+            }
+        out.append(record)
+    event["records"] = out
+    return event
+
+
+register(
+    "kinesis",
+    "Amazon Kinesis Data Streams records",
+    KINESIS_SCHEMA,
+    kinesis,
+    (
+        Variant(
+            "batch",
+            "several records: text, JSON and binary",
+            {"records": ["first", {"temperature": 21.5}, b"\x00\x01\x02"]},
+        ),
+    ),
+)
+register(
+    "firehose",
+    "Amazon Data Firehose data-transformation request",
+    FIREHOSE_SCHEMA,
+    firehose,
+    (
+        Variant(
+            "kinesis-source",
+            "a delivery stream reading from a Kinesis data stream",
+            {"source_stream": "my-source-stream", "records": [{"ticker": "AMZN", "price": 190}]},
+        ),
+    ),
+)

@@ -1,0 +1,157 @@
+"""Amazon SQS messages delivered by an event source mapping (standard and FIFO queues)."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from ._core import (
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    Event,
+    Variant,
+    amz_id,
+    b64,
+    digits,
+    epoch_ms,
+    factory,
+    md5_hex,
+    new_uuid,
+    register,
+    to_bytes,
+)
+from ._schema import ARN, STR, obj, records, str_map
+
+AttributeValue = str | int | float | bytes
+
+_RECORD = obj(
+    {
+        "messageId": STR,
+        "body": STR,
+        "eventSource": {"const": "aws:sqs"},
+        "eventSourceARN": ARN,
+    },
+    {
+        "receiptHandle": STR,
+        "attributes": str_map(STR),
+        "messageAttributes": str_map(
+            obj({"dataType": STR}, {"stringValue": STR, "binaryValue": STR})
+        ),
+        "md5OfBody": STR,
+        "md5OfMessageAttributes": {"type": ["string", "null"]},
+        "awsRegion": STR,
+    },
+)
+SQS_SCHEMA = records(_RECORD)
+
+
+def _lambda_attributes(attributes: Mapping[str, AttributeValue]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in attributes.items():
+        entry: dict[str, Any]
+        if isinstance(value, bytes):
+            entry = {"binaryValue": b64(value), "dataType": "Binary"}
+        elif isinstance(value, str):
+            entry = {"stringValue": value, "dataType": "String"}
+        else:
+            entry = {"stringValue": str(value), "dataType": "Number"}
+        out[name] = {"stringListValues": [], "binaryListValues": [], **entry}
+    return out
+
+
+def md5_of_message_attributes(attributes: Mapping[str, AttributeValue]) -> str:
+    """The digest SQS computes: each attribute, sorted by name, as length-prefixed fields."""
+    buf = bytearray()
+
+    def field(data: bytes) -> None:
+        buf.extend(struct.pack(">I", len(data)))
+        buf.extend(data)
+
+    for name in sorted(attributes):
+        value = attributes[name]
+        field(name.encode())
+        if isinstance(value, bytes):
+            field(b"Binary")
+            buf.append(2)
+            field(value)
+        else:
+            field(b"String" if isinstance(value, str) else b"Number")
+            buf.append(1)
+            field(str(value).encode())
+    return md5_hex(bytes(buf))
+
+
+@factory
+def sqs(
+    *,
+    bodies: list[str | dict[str, Any] | list[Any]] | None = None,
+    fifo: bool = False,
+    queue: str = "my-queue",
+    message_attributes: Mapping[str, AttributeValue] | None = None,
+    group_id: str = "group-1",
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+) -> Event:
+    """One record per body (dict/list bodies are JSON-encoded), md5OfBody computed.
+
+    fifo=True appends ".fifo" to the queue name and adds the FIFO attributes
+    (MessageGroupId, MessageDeduplicationId, increasing SequenceNumber).
+    """
+    if fifo and not queue.endswith(".fifo"):
+        queue += ".fifo"
+    arn = f"arn:aws:sqs:{region}:{account}:{queue}"
+    sent = epoch_ms()
+    attrs = dict(message_attributes or {})
+    base_sequence = int(digits(20))
+    out: list[Event] = []
+    for index, body in enumerate(bodies if bodies is not None else ["Hello from SQS!"]):
+        text = to_bytes(body).decode("utf-8")
+        attributes = {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": str(sent),
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": str(sent + 2),
+        }
+        if fifo:
+            attributes.update(
+                SequenceNumber=str(base_sequence + index),
+                MessageGroupId=group_id,
+                MessageDeduplicationId=md5_hex(text.encode()),
+            )
+        record: Event = {
+            "messageId": new_uuid(),
+            "receiptHandle": "AQEB" + amz_id(120),
+            "body": text,
+            "attributes": attributes,
+            "messageAttributes": _lambda_attributes(attrs),
+            "md5OfBody": md5_hex(text.encode("utf-8")),
+        }
+        if attrs:
+            record["md5OfMessageAttributes"] = md5_of_message_attributes(attrs)
+        record.update(eventSource="aws:sqs", eventSourceARN=arn, awsRegion=region)
+        out.append(record)
+    return {"Records": out}
+
+
+register(
+    "sqs",
+    "Amazon SQS messages from an event source mapping",
+    SQS_SCHEMA,
+    sqs,
+    (
+        Variant(
+            "fifo",
+            "a FIFO queue message with group and deduplication ids",
+            {"fifo": True, "bodies": ['{"orderId": "1001"}']},
+        ),
+        Variant(
+            "batch",
+            "a batch of several messages, one with message attributes",
+            {
+                "bodies": ["first message", {"orderId": 1002}, "third message"],
+                "message_attributes": {"Author": "alice", "Priority": 5},
+            },
+        ),
+    ),
+)
