@@ -105,12 +105,26 @@ class LambdaError:
         )
 
     @classmethod
-    def runtime_exit(cls, request_id: str, detail: str) -> LambdaError:
-        """`detail` is `exit status N` or `signal: <name>`, as the runtime words it."""
+    def runtime_exit(
+        cls, request_id: str, detail: str, *, kind: ErrorKind = ErrorKind.EXIT
+    ) -> LambdaError:
+        """`detail` is `exit status N` or `signal: <name>`, as the platform words it.
+
+        An exit during Init has no request yet: `request_id` is "" until `for_request`.
+        """
         return cls.sandbox(
-            ErrorKind.EXIT,
+            kind,
             "Runtime.ExitError",
             f"RequestId: {request_id} Error: Runtime exited with error: {detail}",
+        )
+
+    def for_request(self, request_id: str) -> LambdaError:
+        """This platform error, reported for the request whose Init failed."""
+        if "requestId" in self.payload or not self.message.startswith("RequestId:  "):
+            return self
+        message = f"RequestId: {request_id} " + self.message[len("RequestId:  ") :]
+        return LambdaError(
+            self.kind, self.error_type, message, [], {**self.payload, "errorMessage": message}
         )
 
     @property

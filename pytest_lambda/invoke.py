@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 
 from . import report
 from ._clock import elapsed_ms, monotonic
+from ._environ import SwappableEnvironment
 from .config import FunctionConfig
 from .context import LambdaContext, new_request_id
 from .environment import lambda_environment, new_trace_id
@@ -35,9 +37,11 @@ from .runtime import (
     LambdaLogHandler,
     LogBuffer,
     LogStream,
+    decode_json,
     marshal_event,
     timed_out_log_line,
 )
+from .sandbox.pool import EnvironmentPool, Slot
 
 # Invoke API limits for a synchronous (RequestResponse) call.
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
@@ -95,7 +99,7 @@ class Invocation:
         if self.error is not None or self.response_payload is None:
             return None
         try:
-            return json.loads(self.response_payload.decode("utf-8"))
+            return decode_json(self.response_payload)
         except ValueError:
             # The handler returned raw bytes that are not JSON: they arrive as they are.
             return self.response_payload
@@ -267,9 +271,13 @@ EnvironmentFactory = Callable[[FunctionConfig], ExecutionEnvironment]
 def _environment_factory(isolation: str) -> EnvironmentFactory:
     if isolation == "inline":
         return InlineEnvironment
-    raise HarnessError(
-        "isolation='process' is not available yet in this version; use isolation='inline'"
-    )
+    from . import sandbox
+
+    if not sandbox.supported():
+        return sandbox.inline_fallback(InlineEnvironment)
+    from .sandbox.process import ProcessEnvironment
+
+    return ProcessEnvironment
 
 
 class LambdaFunction:
@@ -328,8 +336,13 @@ class LambdaFunction:
 
     def _setup(self) -> None:
         self._factory = _environment_factory(self.config.isolation)
-        self._environment: ExecutionEnvironment | None = None
+        self._pool: EnvironmentPool[ExecutionEnvironment] = EnvironmentPool(
+            self.config.reserved_concurrency
+        )
         self.invocations: list[Invocation] = []
+        # Inline environments swap process-wide state (os.environ, sys.modules, stdout):
+        # they take turns. Worker processes run side by side.
+        self._serial = self._factory is InlineEnvironment
         self._lock = threading.Lock()
         self._default_context_fields = {"invoked_function_arn": self.config.function_arn}
 
@@ -346,26 +359,57 @@ class LambdaFunction:
 
     def invoke(self, event: Any = None, *, context: LambdaContext | None = None) -> Invocation:
         """Invoke synchronously (RequestResponse) with `event` (a JSON-able value)."""
-        with self._lock:
-            invocation = self._invoke(event, context)
+        slot = self._pool.acquire()
+        if self._serial:
+            with self._lock:
+                invocation = self._invoke(slot, event, context)
+        else:
+            invocation = self._invoke(slot, event, context)
+        self._record(invocation)
+        return invocation
+
+    def _record(self, invocation: Invocation) -> None:
         self.invocations.append(invocation)
         if _listeners:
             _listeners[-1](invocation)
-        return invocation
 
     def invoke_many(self, events: Iterable[Any], *, concurrency: int = 1) -> list[Invocation]:
-        """Invoke once per event, in the order of the events."""
+        """Invoke once per event, `concurrency` at a time, results in the order of the events.
+
+        Events go in waves of `concurrency` requests arriving together, as from that many
+        concurrent callers. Each request of a wave is served by its own environment (warm
+        ones are reused, the others are cold starts), so the function scales out as in
+        Lambda; requests beyond `reserved_concurrency` are throttled (429
+        TooManyRequestsException). With isolation="inline" a wave's requests run one
+        after another in the test process, each in its own environment.
+        """
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise HarnessError(
                 f"concurrency must be a whole number, 1 or more, got {concurrency!r}"
             )
-        return [self.invoke(event) for event in events]
+        events = list(events)
+        results: list[Invocation] = []
+        with ThreadPoolExecutor(
+            max_workers=1 if self._serial else concurrency,
+            thread_name_prefix=f"lambda-{self.name}",
+        ) as executor:
+            for start in range(0, len(events), concurrency):
+                wave = events[start : start + concurrency]
+                # Claimed in event order before any runs, so which requests are throttled
+                # does not depend on thread timing.
+                slots = [self._pool.acquire() for _ in wave]
+                futures = [
+                    executor.submit(self._invoke, slot, event, None)
+                    for slot, event in zip(slots, wave, strict=True)
+                ]
+                results.extend(future.result() for future in futures)
+        for invocation in results:
+            self._record(invocation)
+        return results
 
     def close(self) -> None:
-        """Discard the execution environment (the next invoke is a cold start)."""
-        if self._environment is not None:
-            self._environment.close()
-            self._environment = None
+        """Discard the execution environments (the next invoke is a cold start)."""
+        self._pool.close()
 
     def __enter__(self) -> LambdaFunction:
         return self
@@ -373,10 +417,28 @@ class LambdaFunction:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _invoke(self, event: Any, context: LambdaContext | None) -> Invocation:
+    def _invoke(
+        self,
+        slot: Slot[ExecutionEnvironment] | None,
+        event: Any,
+        context: LambdaContext | None,
+    ) -> Invocation:
+        """Serve one request in the slot's environment (no slot: throttled), then release it."""
         request_id = context.aws_request_id if context is not None else new_request_id()
-        if self.config.reserved_concurrency == 0:
+        if slot is None:
             return self._rejected(request_id, _throttled())
+        try:
+            return self._invoke_in(slot, request_id, event, context)
+        finally:
+            self._pool.release(slot)
+
+    def _invoke_in(
+        self,
+        slot: Slot[ExecutionEnvironment],
+        request_id: str,
+        event: Any,
+        context: LambdaContext | None,
+    ) -> Invocation:
         try:
             body = marshal_event(event)
         except Exception as e:
@@ -402,26 +464,27 @@ class LambdaFunction:
 
         init_logs = ""
         init_duration_ms: float | None = None
-        cold_start = self._environment is None
-        if self._environment is None:
+        cold_start = slot.environment is None
+        if slot.environment is None:
             environment = self._factory(self.config)
             init = environment.init()
             init_logs = report.init_start_line(self.config.region) + init.logs
             if init.error is not None:
                 environment.close()
-                init_logs += report.init_report_line(init.duration_ms, init.error.error_type)
+                init_error = init.error.for_request(request_id)
+                init_logs += report.init_report_line(init.duration_ms, init_error.error_type)
                 return self._finish(
                     request_id,
                     init_logs,
-                    InvokeOutcome("error", None, init.error, "", init.duration_ms, True),
+                    InvokeOutcome("error", None, init_error, "", init.duration_ms, True),
                     cold_start=True,
                     init_duration_ms=None,
                     memory_mb=environment.max_memory_used_mb(),
-                    platform_error=init.error.error_type,
+                    platform_error=init_error.error_type,
                 )
             init_duration_ms = init.duration_ms
-            self._environment = environment
-        environment = self._environment
+            slot.environment = environment
+        environment = slot.environment
 
         deadline_ms = int(time.time() * 1000 + self.config.timeout_s * 1000)
         if context is not None:
@@ -430,7 +493,8 @@ class LambdaFunction:
         outcome = environment.invoke(request)
         memory_mb = environment.max_memory_used_mb()
         if outcome.environment_lost:
-            self.close()
+            environment.close()
+            slot.environment = None
         platform_error = None
         if outcome.error is not None and outcome.error.kind in (
             ErrorKind.EXIT,
@@ -565,7 +629,7 @@ class InlineEnvironment:
         self._code_path = str(config.code_path)
         self.tmp_dir = tempfile.mkdtemp(prefix=f"lambda-{config.function_name}-tmp-")
         self._variables = lambda_environment(config, self.tmp_dir)
-        self._encoded_variables = _encode_environ(self._variables)
+        self._environ = SwappableEnvironment(self._variables)
         self._log = LogBuffer()
         self._runtime = HandlerRuntime(config.handler, self._log, self._variables)
         self._log_handler = LambdaLogHandler(self._log, self._runtime.current)
@@ -573,14 +637,18 @@ class InlineEnvironment:
         self._root_level = logging.WARNING
         self._stdout = LogStream(self._log, "<stdout>")
         self._stderr = LogStream(self._log, "<stderr>")
-        self._trace_key = _encode_key("_X_AMZN_TRACE_ID")
 
     def init(self) -> InitOutcome:
         hidden = _hide_modules_under(self._code_path)
         before = set(sys.modules)
         saved = self._enter()
+        started = monotonic()
         try:
             return self._runtime.init()
+        except SystemExit as e:
+            # The runtime process would be gone: Init fails as a runtime exit.
+            error = LambdaError.runtime_exit("", _exit_detail(e, self._log), kind=ErrorKind.INIT)
+            return InitOutcome(elapsed_ms(started), self._log.take(), error)
         finally:
             self._exit(saved)
             for name in set(sys.modules) - before:
@@ -590,7 +658,7 @@ class InlineEnvironment:
             sys.modules.update(hidden)
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:
-        self._encoded_variables[self._trace_key] = _encode_value(new_trace_id())
+        self._environ.set("_X_AMZN_TRACE_ID", new_trace_id())
         started = monotonic()
         saved = self._enter()
         alarm = _Alarm.start(request.deadline_ms)
@@ -618,15 +686,7 @@ class InlineEnvironment:
         )
 
     def _exited(self, request: InvokeRequest, exit: SystemExit, started: float) -> InvokeOutcome:
-        code = exit.code
-        if code is None:
-            status = 0
-        elif isinstance(code, int):
-            status = code
-        else:
-            self._log.write(f"{code}\n")
-            status = 1
-        error = LambdaError.runtime_exit(request.request_id, f"exit status {status}")
+        error = LambdaError.runtime_exit(request.request_id, _exit_detail(exit, self._log))
         return InvokeOutcome(
             "error", None, error, self._log.take(), elapsed_ms(started), environment_lost=True
         )
@@ -645,7 +705,7 @@ class InlineEnvironment:
         """Swap the function's process state in (plain calls, not a context manager:
         this runs on every inline invoke, whose whole budget is a few microseconds)."""
         saved = _SavedState(
-            os.environ._data,
+            self._environ.enter(),
             tempfile.tempdir,
             sys.stdout,
             sys.stderr,
@@ -654,9 +714,6 @@ class InlineEnvironment:
         )
         sys.path.insert(0, self._code_path)
         sys.modules.update(self._modules)
-        # Swapping the mapping behind os.environ is O(1); setting twenty variables one by
-        # one through putenv would cost more than the rest of an inline invoke.
-        os.environ._data = self._encoded_variables
         tempfile.tempdir = self.tmp_dir
         sys.stdout, sys.stderr = self._stdout, self._stderr  # type: ignore[assignment]
         _ROOT_LOGGER.addHandler(self._log_handler)
@@ -672,7 +729,7 @@ class InlineEnvironment:
         _ROOT_LOGGER.removeHandler(self._log_handler)
         sys.stdout, sys.stderr = saved.stdout, saved.stderr
         tempfile.tempdir = saved.tempdir
-        os.environ._data = saved.environ_data
+        self._environ.exit(saved.environ)
         if self._code_path in sys.path:
             sys.path.remove(self._code_path)
         for name, module in saved.shadowed_modules.items():
@@ -687,28 +744,28 @@ class InlineEnvironment:
 _ROOT_LOGGER = logging.getLogger()
 
 
+def _exit_detail(exit: SystemExit, log: LogBuffer) -> str:
+    """How the platform words a runtime's exit (`exit status N`), as sys.exit would exit."""
+    code = exit.code
+    if code is None:
+        return "exit status 0"
+    if isinstance(code, int):
+        return f"exit status {code}"
+    # sys.exit("message") prints the message to stderr and exits with status 1.
+    log.write(f"{code}\n")
+    return "exit status 1"
+
+
 @dataclass
 class _SavedState:
     """The test process's own state while a function's is swapped in."""
 
-    environ_data: Any
+    environ: Any
     tempdir: str | None
     stdout: Any
     stderr: Any
     root_level: int
     shadowed_modules: dict[str, ModuleType | None]
-
-
-def _encode_key(name: str) -> Any:
-    return os.environ.encodekey(name)
-
-
-def _encode_value(value: str) -> Any:
-    return os.environ.encodevalue(value)
-
-
-def _encode_environ(variables: Mapping[str, str]) -> dict[Any, Any]:
-    return {_encode_key(k): _encode_value(v) for k, v in variables.items()}
 
 
 _HARNESS_PACKAGE = str(Path(__file__).resolve().parent)
@@ -723,13 +780,39 @@ def _module_is_under(module: ModuleType | None, root: str) -> bool:
 
 
 def _hide_modules_under(root: str) -> dict[str, ModuleType]:
-    """Take the code directory's modules out of sys.modules so Init imports them afresh."""
+    """Take out of sys.modules what would stop Init from importing the code afresh.
+
+    That is every module loaded from the code directory, and every module elsewhere that
+    bears the name of one of its top-level modules or packages (two SAM functions each
+    with an `app.py`): in Lambda the code directory comes first on sys.path. The standard
+    library stays, as the runtime has it loaded before the function's code.
+    """
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        entries = []
+    top_names = {
+        entry[:-3] if entry.endswith(".py") else entry
+        for entry in entries
+        if entry.endswith(".py") or os.path.isdir(os.path.join(root, entry))
+    } - _STDLIB_NAMES
     hidden = {
-        name: module for name, module in list(sys.modules.items()) if _module_is_under(module, root)
+        name: module
+        for name, module in list(sys.modules.items())
+        if _module_is_under(module, root)
+        or (name.partition(".")[0] in top_names and not _is_harness_module(module))
     }
     for name in hidden:
         del sys.modules[name]
     return hidden
+
+
+_STDLIB_NAMES = frozenset(getattr(sys, "stdlib_module_names", ())) | {"pytest_lambda"}
+
+
+def _is_harness_module(module: ModuleType | None) -> bool:
+    filename = getattr(module, "__file__", None) or ""
+    return os.path.abspath(filename).startswith(_HARNESS_PACKAGE)
 
 
 def _raise_timedout(signum: int, frame: FrameType | None) -> None:

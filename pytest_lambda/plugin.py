@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from . import sandbox
 from .config import FunctionConfig
 from .context import LambdaContext
 from .errors import HarnessError
@@ -48,6 +49,11 @@ _INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "lambda_region": ("region", "Default AWS Region of functions (default us-east-1).", str),
     "lambda_architecture": ("architecture", "Default architecture: x86_64 or arm64.", str),
 }
+_PRELOAD_HELP = (
+    "Modules the fork server imports once, before any function's Init (e.g. boto3 "
+    "botocore), so that cold starts skip them; their import cost then no longer shows in "
+    "Init Duration."
+)
 _PATH_SETTINGS = ("code_dir", "template")
 _SECTION_TITLE = "lambda invocations"
 _invocations_key = pytest.StashKey[list[Invocation]]()
@@ -56,6 +62,7 @@ _invocations_key = pytest.StashKey[list[Invocation]]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     for key, (_, help_text, _convert) in _INI_KEYS.items():
         parser.addini(key, help_text, default=None)
+    parser.addini("lambda_preload", _PRELOAD_HELP, type="args", default=[])
     group = parser.getgroup("lambda", "AWS Lambda handlers (pytest-lambda)")
     group.addoption(
         "--lambda-report",
@@ -73,15 +80,40 @@ def pytest_configure(config: pytest.Config) -> None:
         "configure the lambda_function / lambda_invoke / lambda_context fixtures; "
         "the closest marker wins, setting by setting, over the lambda_* ini keys.",
     )
+    _sessions.append(config)
     recorder = _Recorder()
     config.stash[_recorder_key] = recorder
     add_invocation_listener(recorder.record)
+    preload = config.getini("lambda_preload")
+    if preload:
+        sandbox.configure(preload=preload)
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
+    try:
+        return (yield)
+    finally:
+        # Workers save their coverage data as they exit: before pytest-cov combines it.
+        _shutdown_if_outermost(session.config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     recorder = config.stash.get(_recorder_key, None)
     if recorder is not None:
         remove_invocation_listener(recorder.record)
+    _shutdown_if_outermost(config)
+    _sessions.remove(config)
+
+
+# pytest sessions of this process, outermost first: a session run inside a test
+# (pytester) must not shut down the environments of the session running that test.
+_sessions: list[pytest.Config] = []
+
+
+def _shutdown_if_outermost(config: pytest.Config) -> None:
+    if _sessions and _sessions[0] is config:
+        sandbox.shutdown_all()
 
 
 @dataclass

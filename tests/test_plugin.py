@@ -198,7 +198,7 @@ def test_failing_test_shows_its_invocations_logs_and_report(project: pytest.Pyte
     result.stdout.fnmatch_lines(
         [
             "*expected a successful invoke, but it failed",
-            "*error payload: {\"errorMessage\": \"bad input\", \"errorType\": \"ValueError\"*",
+            '*error payload: {"errorMessage": "bad input", "errorType": "ValueError"*',
             "*- lambda invocations -*",
             "--- app-fail *: error (ValueError)",
             "INIT_START Runtime Version: python:3.12.v38*",
@@ -316,3 +316,36 @@ def test_no_summary_without_invocations(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_it="def test_nothing():\n    pass\n")
     result = pytester.runpytest()
     assert "pytest-lambda" not in result.stdout.str()
+
+
+def test_lambda_event_fixture_gives_fresh_copies(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_it="""
+        import pytest
+        from freezegun import freeze_time
+        from pytest_lambda import validate_event
+
+        def test_sample(lambda_event):
+            event = lambda_event("hello-world")
+            assert event == {"key1": "value1", "key2": "value2", "key3": "value3"}
+            event["key1"] = "changed"
+            assert lambda_event("hello-world")["key1"] == "value1"
+
+        @freeze_time("2026-11-27T07:25:01.123Z")
+        def test_overrides_follow_the_frozen_clock(lambda_event):
+            event = lambda_event("s3-put", bucket="photos", key="a b.jpg")
+            record = event["Records"][0]
+            assert record["s3"]["bucket"]["name"] == "photos"
+            assert record["s3"]["object"]["key"] == "a+b.jpg"
+            assert record["eventTime"] == "2026-11-27T07:25:01.123Z"
+            assert validate_event(event) == "s3-put"
+
+        def test_unknown_name(lambda_event):
+            lambda_event("s3-pt")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*unknown event 's3-pt'; did you mean 's3-put'? Run 'pytest-lambda events' to list them."]
+    )

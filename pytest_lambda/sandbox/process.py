@@ -1,0 +1,360 @@
+"""ProcessEnvironment: an execution environment in a worker process, seen from the test.
+
+The parent side of the protocol: it asks the fork server for a worker, sends it requests,
+and while each runs it waits on the worker's socket and log pipe with a short tick, so
+that the deadline and the memory ceiling are enforced from outside the worker: at the
+deadline, or over the ceiling, the worker's process group is killed whatever it is doing.
+Between requests the group is stopped (SIGSTOP), as Lambda freezes an environment: nothing
+a handler left running can use CPU or memory until the next request thaws it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import math
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+import weakref
+from dataclasses import replace
+from typing import Any
+
+from .._clock import elapsed_ms, monotonic
+from ..config import FunctionConfig
+from ..environment import lambda_environment, new_trace_id
+from ..errors import ErrorKind, HarnessError, LambdaError
+from ..runtime import InitOutcome, InvokeOutcome, InvokeRequest, LogBuffer, timed_out_log_line
+from . import memory, registry
+from .framing import receive_message, send_message
+from .worker import Close, Hello, Invoke, WorkerSpec
+
+# Lambda gives Init 10 seconds.
+INIT_TIMEOUT_S = 10.0
+# How often the tree's memory is read while a request runs: bounds how far past the
+# ceiling a handler can get (a few MB at the rate a process can touch memory).
+MEMORY_TICK_S = 0.001
+# RLIMIT_AS above the ceiling: a safety net so that a huge request fails fast; the real
+# ceiling is enforced on resident memory (threads and mmaps reserve address space freely).
+ADDRESS_SPACE_MARGIN_MB = 4096
+_EXIT_STATUS_WAIT_S = 2.0
+_CLOSE_WAIT_S = 5.0
+_LOG_READ_BYTES = 1 << 20
+_LOG_DRAIN_LIMIT_BYTES = 8 << 20
+
+# Lambda's platform is written in Go and words a runtime's death with Go's signal names.
+_GO_SIGNAL_NAMES = {
+    "SIGHUP": "hangup",
+    "SIGINT": "interrupt",
+    "SIGQUIT": "quit",
+    "SIGILL": "illegal instruction",
+    "SIGTRAP": "trace/breakpoint trap",
+    "SIGABRT": "aborted",
+    "SIGBUS": "bus error",
+    "SIGFPE": "floating point exception",
+    "SIGKILL": "killed",
+    "SIGUSR1": "user defined signal 1",
+    "SIGSEGV": "segmentation fault",
+    "SIGUSR2": "user defined signal 2",
+    "SIGPIPE": "broken pipe",
+    "SIGALRM": "alarm clock",
+    "SIGTERM": "terminated",
+    "SIGSTKFLT": "stack fault",
+    "SIGXCPU": "CPU time limit exceeded",
+    "SIGXFSZ": "file size limit exceeded",
+    "SIGVTALRM": "virtual timer expired",
+    "SIGPROF": "profiling timer expired",
+    "SIGSYS": "bad system call",
+}
+
+
+def exit_detail(wait_status: int) -> str:
+    """`exit status N` or `signal: <name>`, as Lambda's Go platform prints a runtime's end."""
+    if os.WIFSIGNALED(wait_status):
+        number = os.WTERMSIG(wait_status)
+        try:
+            name = _GO_SIGNAL_NAMES.get(signal.Signals(number).name, f"signal {number}")
+        except ValueError:
+            name = f"signal {number}"
+        return f"signal: {name}"
+    return f"exit status {os.waitstatus_to_exitcode(wait_status)}"
+
+
+class _Ended:
+    """Why waiting for the worker stopped without a message."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+_TIMED_OUT = _Ended("timeout")
+_OUT_OF_MEMORY = _Ended("out of memory")
+_EXITED = _Ended("exited")
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL the worker's process group and every descendant (some may have left it)."""
+    below = memory.descendants(pid)
+    with contextlib.suppress(OSError):
+        os.killpg(pid, signal.SIGKILL)
+    for target in (pid, *below):
+        with contextlib.suppress(OSError):
+            os.kill(target, signal.SIGKILL)
+
+
+def _discard(pid: int, sock: socket.socket, log_fd: int, tmp_dir: str) -> None:
+    """Last resort for an environment nobody closed (finalizer; must not reference it)."""
+    if pid:
+        _kill_tree(pid)
+    sock.close()
+    with contextlib.suppress(OSError):
+        os.close(log_fd)
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+class ProcessEnvironment:
+    """One Lambda execution environment in its own worker process."""
+
+    def __init__(self, config: FunctionConfig) -> None:
+        self.config = config
+        self.tmp_dir = tempfile.mkdtemp(prefix=f"lambda-{config.function_name}-tmp-")
+        spec = WorkerSpec(
+            handler=config.handler,
+            code_dir=str(config.code_path),
+            variables=lambda_environment(config, self.tmp_dir),
+            sys_path=list(sys.path),
+            address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
+        )
+        self._limit_kb = config.memory_mb * 1024
+        self._server = registry.fork_server()
+        self._started = monotonic()
+        try:
+            self._sock, self._log_fd = self._server.spawn(spec)
+        except OSError as e:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            raise HarnessError(f"could not start an execution environment: {e}") from e
+        os.set_blocking(self._log_fd, False)
+        self._poller = select.poll()
+        self._poller.register(self._sock.fileno(), select.POLLIN)
+        self._poller.register(self._log_fd, select.POLLIN)
+        self._log_open = True
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._log = LogBuffer()
+        self.pid = 0
+        self._memory: memory.TreeMemory | None = None
+        self._coverage = False
+        self._frozen = False
+        self._out_of_memory = False
+        self.alive = True
+        self._finalizer = weakref.finalize(
+            self, _discard, 0, self._sock, self._log_fd, self.tmp_dir
+        )
+        registry.track(self)
+
+    def init(self) -> InitOutcome:
+        deadline = self._started + INIT_TIMEOUT_S
+        hello = self._wait(deadline)
+        if isinstance(hello, Hello):
+            self._adopt(hello)
+            outcome = self._wait(deadline)
+            if isinstance(outcome, InitOutcome):
+                self._after_request()
+                return replace(outcome, logs=outcome.logs + self._take_logs())
+        else:
+            outcome = hello
+        assert isinstance(outcome, _Ended)
+        return InitOutcome(elapsed_ms(self._started), *self._init_failure(outcome))
+
+    def _adopt(self, hello: Hello) -> None:
+        self.pid = hello.pid
+        self._coverage = hello.coverage
+        self._memory = memory.TreeMemory(hello.pid)
+        # The baseline, in case the worker dies before any request completes.
+        self._memory.update_peak()
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(
+            self, _discard, self.pid, self._sock, self._log_fd, self.tmp_dir
+        )
+
+    def _init_failure(self, ended: _Ended) -> tuple[str, LambdaError]:
+        if ended is _TIMED_OUT:
+            self._kill()
+            error = LambdaError.sandbox(
+                ErrorKind.TIMEOUT,
+                "Sandbox.Timedout",
+                f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds",
+            )
+        elif ended is _OUT_OF_MEMORY:
+            self._kill()
+            error = LambdaError.sandbox(
+                ErrorKind.OUT_OF_MEMORY,
+                "Runtime.ExitError",
+                "Runtime exited with error: signal: killed",
+            )
+        else:
+            error = LambdaError.sandbox(
+                ErrorKind.EXIT,
+                "Runtime.ExitError",
+                f"Runtime exited with error: {self._exit_detail()}",
+            )
+        return self._take_logs(), error
+
+    def invoke(self, request: InvokeRequest) -> InvokeOutcome:
+        if not self.alive:
+            raise HarnessError("this execution environment was closed; start a new one")
+        started = monotonic()
+        remaining_ms = request.deadline_ms - int(time.time() * 1000)
+        self._thaw()
+        try:
+            send_message(self._sock, Invoke(request, remaining_ms, new_trace_id()))
+        except OSError:
+            reply: InvokeOutcome | _Ended = _EXITED
+        else:
+            reply = self._wait(started + max(remaining_ms, 0) / 1000)
+        if isinstance(reply, InvokeOutcome):
+            self._after_request()
+            return replace(reply, logs=reply.logs + self._take_logs())
+        duration = elapsed_ms(started)
+        if reply is _TIMED_OUT:
+            self._kill()
+            self._log.write(timed_out_log_line(request.request_id, self.config.timeout_s))
+            error = LambdaError.timeout(request.request_id, self.config.timeout_s)
+            return InvokeOutcome("timeout", None, error, self._take_logs(), duration, True)
+        if reply is _OUT_OF_MEMORY:
+            self._kill()
+            error = LambdaError.out_of_memory(request.request_id)
+        else:
+            error = LambdaError.runtime_exit(request.request_id, self._exit_detail())
+        return InvokeOutcome("error", None, error, self._take_logs(), duration, True)
+
+    def max_memory_used_mb(self) -> int:
+        if self._out_of_memory:
+            # The cgroup stops the environment at its size: that is the figure Lambda shows.
+            return self.config.memory_mb
+        peak = self._memory.peak_kb if self._memory is not None else 0
+        return math.ceil(peak / 1024)
+
+    def close(self) -> None:
+        if not self.alive:
+            return
+        if self.pid and self._coverage:
+            self._close_gracefully()
+        self._kill()
+        registry.untrack(self)
+
+    def _close_gracefully(self) -> None:
+        """Let the worker save its coverage data, then wait (briefly) for it to exit."""
+        self._thaw()
+        with contextlib.suppress(OSError):
+            send_message(self._sock, Close())
+            self._sock.settimeout(_CLOSE_WAIT_S)
+            while self._sock.recv(1 << 16):
+                pass
+
+    def _kill(self) -> None:
+        """Discard the environment: kill its processes, close its channels, remove /tmp."""
+        if not self.alive:
+            return
+        self.alive = False
+        if self.pid:
+            self._update_peak()
+            self._server.forget(self.pid)
+        self._finalizer()
+        registry.untrack(self)
+
+    def _exit_detail(self) -> str:
+        """How the worker ended, from the zygote, which reaped it."""
+        status = None
+        if self.pid:
+            status = self._server.wait_exit(self.pid, _EXIT_STATUS_WAIT_S)
+            if status is None:
+                # Its socket is closed but it lives on (or the zygote is gone): end it.
+                _kill_tree(self.pid)
+                status = self._server.wait_exit(self.pid, _EXIT_STATUS_WAIT_S)
+        self._drain_logs(until_eof=True)
+        self.alive = False
+        self._finalizer()
+        registry.untrack(self)
+        return exit_detail(status) if status is not None else "signal: killed"
+
+    def _wait(self, deadline: float) -> Any:
+        """The worker's next message, or why there will not be one (_Ended)."""
+        sock_fd = self._sock.fileno()
+        next_check = monotonic() + MEMORY_TICK_S
+        while True:
+            now = monotonic()
+            if now >= deadline:
+                self._drain_logs()
+                return _TIMED_OUT
+            timeout_s = deadline - now
+            if self._memory is not None:
+                timeout_s = min(timeout_s, max(next_check - now, 0.0))
+            timeout_ms = timeout_s * 1000
+            for fd, _ in self._poller.poll(timeout_ms):
+                if fd == self._log_fd:
+                    self._drain_logs()
+                elif fd == sock_fd:
+                    self._drain_logs()
+                    try:
+                        return receive_message(self._sock)
+                    except (EOFError, OSError):
+                        return _EXITED
+            if self._memory is not None and monotonic() >= next_check:
+                next_check = monotonic() + MEMORY_TICK_S
+                if self._memory.current_kb() > self._limit_kb:
+                    self._out_of_memory = True
+                    self._drain_logs()
+                    return _OUT_OF_MEMORY
+
+    def _after_request(self) -> None:
+        self._update_peak()
+        self._freeze()
+
+    def _update_peak(self) -> None:
+        if self._memory is not None:
+            self._memory.current_kb()
+            self._memory.update_peak()
+
+    def _freeze(self) -> None:
+        with contextlib.suppress(OSError):
+            os.killpg(self.pid, signal.SIGSTOP)
+            self._frozen = True
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGCONT)
+            self._frozen = False
+
+    def _drain_logs(self, *, until_eof: bool = False) -> None:
+        """Move what the worker wrote to its stdout/stderr into this request's log."""
+        if not self._log_open:
+            return
+        read = 0
+        while until_eof or read < _LOG_DRAIN_LIMIT_BYTES:
+            try:
+                chunk = os.read(self._log_fd, _LOG_READ_BYTES)
+            except BlockingIOError:
+                if not until_eof:
+                    return
+                # Writers may linger (a dying child): wait a little for EOF, not forever.
+                if not select.select([self._log_fd], [], [], 0.2)[0]:
+                    return
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._poller.unregister(self._log_fd)
+                self._log_open = False
+                self._log.write(self._decoder.decode(b"", final=True))
+                return
+            read += len(chunk)
+            self._log.write(self._decoder.decode(chunk))
+
+    def _take_logs(self) -> str:
+        return self._log.take()

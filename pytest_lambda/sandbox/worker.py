@@ -1,0 +1,208 @@
+"""The worker: one execution environment, a process forked from the zygote.
+
+It turns itself into what Lambda gives a function (its own session, the function's
+variables through real putenv, UTC, the code directory as cwd and first on sys.path,
+a private /tmp, stdout and stderr on the log pipe, the runtime's root log handler),
+runs Init once, then serves requests until told to stop or killed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import io
+import logging
+import os
+import resource
+import signal
+import socket
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer
+from .framing import receive_message, send_message
+
+_PR_SET_PDEATHSIG = 1
+# Lambda's per-environment limit on open files.
+_MAX_OPEN_FILES = 1024
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a new environment needs, sent by the test process with the spawn request."""
+
+    handler: str
+    code_dir: str
+    variables: dict[str, str]
+    sys_path: list[str]
+    address_space_limit_bytes: int
+
+
+@dataclass(frozen=True)
+class Hello:
+    """The worker's first message: who it is, and whether coverage must be saved at close."""
+
+    pid: int
+    coverage: bool
+
+
+@dataclass(frozen=True)
+class Invoke:
+    request: InvokeRequest
+    # The parent's clock may be frozen (freezegun): the deadline travels as time left.
+    remaining_ms: int
+    trace_id: str
+
+
+class Close:
+    """Save what must be saved (coverage data) and exit."""
+
+
+class FdLogSink(LogBuffer):
+    """The runtime's log sink in a worker: straight to stdout, which is the log pipe.
+
+    Lambda's runtime writes every log line to its log file descriptor as it happens;
+    the parent reads the pipe, so ordering with prints and subprocess output is kept
+    and a chatty handler cannot fill the worker's memory.
+    """
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text)
+
+    def take(self) -> str:
+        return ""
+
+
+# Loaded once in the zygote; every fork inherits the handle.
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent(zygote_pid: int) -> None:
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote_pid:
+        os._exit(1)
+
+
+def _reset_signals() -> None:
+    """Give the handler the signal dispositions of a fresh Python process."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _set_limits(address_space_limit_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(_MAX_OPEN_FILES, hard), hard))
+    # A safety net far above the ceiling: the parent's monitor enforces the ceiling, and
+    # this makes an absurd request (50 GB) fail at once instead of pushing the host to swap.
+    resource.setrlimit(resource.RLIMIT_AS, (address_space_limit_bytes, address_space_limit_bytes))
+
+
+def _log_stream(fd: int) -> io.TextIOWrapper:
+    raw = io.FileIO(fd, "wb", closefd=False)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
+
+
+def _apply_environment(spec: WorkerSpec) -> None:
+    os.environ.clear()
+    os.environ.update(spec.variables)
+    time.tzset()
+    os.chdir(spec.code_dir)
+    sys.path[:] = [spec.code_dir] + [p for p in spec.sys_path if p not in ("", spec.code_dir)]
+    # gettempdir() computes its answer once; forget the zygote's so it reads TMPDIR.
+    tempfile.tempdir = None
+
+
+def _install_logging(sink: LogBuffer, runtime: HandlerRuntime) -> None:
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        root.removeHandler(existing)
+    root.addHandler(LambdaLogHandler(sink, runtime.current))
+    root.setLevel(logging.WARNING)
+
+
+def _coverage_active() -> bool:
+    coverage = sys.modules.get("coverage")
+    return coverage is not None and coverage.Coverage.current() is not None
+
+
+def _save_coverage() -> None:
+    coverage = sys.modules.get("coverage")
+    current = coverage.Coverage.current() if coverage is not None else None
+    if current is not None:
+        current.stop()
+        current.save()
+
+
+def _exit_status(exit: SystemExit) -> int:
+    """What the interpreter would exit with for this SystemExit (printing its message)."""
+    code = exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> int:
+    """The worker's life; returns its exit status (the caller ends the process with it)."""
+    os.setsid()
+    _die_with_parent(zygote_pid)
+    _reset_signals()
+    _set_limits(spec.address_space_limit_bytes)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    _apply_environment(spec)
+    stdout, stderr = _log_stream(1), _log_stream(2)
+    sys.stdout, sys.stderr = stdout, stderr
+    # The originals too: faulthandler, code.interact and the like write there.
+    sys.__stdout__, sys.__stderr__ = stdout, stderr  # type: ignore[misc]
+    sink = FdLogSink(stdout)
+    runtime = HandlerRuntime(spec.handler, sink)
+    _install_logging(sink, runtime)
+
+    send_message(sock, Hello(os.getpid(), _coverage_active()))
+    try:
+        send_message(sock, runtime.init())
+        while True:
+            try:
+                message: Any = receive_message(sock)
+            except EOFError:
+                return 0
+            if isinstance(message, Close):
+                _save_coverage()
+                return 0
+            os.environ["_X_AMZN_TRACE_ID"] = message.trace_id
+            deadline_ms = int(time.time() * 1000) + message.remaining_ms
+            outcome = runtime.invoke(replace(message.request, deadline_ms=deadline_ms))
+            send_message(sock, outcome)
+    except SystemExit as e:
+        # As in Lambda, sys.exit() in the function ends the runtime: exit handlers run
+        # (coverage saves its data there), non-daemon threads are not waited for.
+        status = _exit_status(e)
+        atexit._run_exitfuncs()
+        return status
+    except KeyboardInterrupt:
+        # An uncaught KeyboardInterrupt ends Python by SIGINT, as the runtime would die.
+        traceback.print_exc()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        return 130
+    except BaseException:
+        traceback.print_exc()
+        return 1

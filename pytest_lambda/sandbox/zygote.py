@@ -1,0 +1,190 @@
+"""The fork server: one pre-initialised interpreter per test process, forking environments.
+
+Started once, lazily, with `python -m pytest_lambda.sandbox.zygote FD`. It imports the
+harness's runtime (and the modules the user asked to preload, nothing else), then waits on
+its control socket. A spawn request carries the worker's spec and two descriptors (its
+request socket and the write end of its log pipe); the zygote forks, and the child
+becomes the environment. The zygote reaps its children and reports each exit status,
+because the test process, not being their parent, cannot wait for them.
+
+When the control socket reaches EOF (the test process exited, was killed, or shut the
+sandbox down) the zygote kills every environment's process group and exits; workers also
+die with the zygote through PR_SET_PDEATHSIG.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import os
+import pickle
+import select
+import signal
+import socket
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import NoReturn
+
+_PR_SET_CHILD_SUBREAPER = 36
+_MAX_CONTROL_MESSAGE = 1 << 20
+
+
+@dataclass(frozen=True)
+class Ready:
+    pid: int
+    preload_errors: list[str]
+
+
+@dataclass(frozen=True)
+class Exited:
+    pid: int
+    # The raw wait status, decoded in the test process (exit code or signal).
+    status: int
+
+
+def _preload(modules: list[str]) -> list[str]:
+    errors = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as e:
+            errors.append(f"{name}: {type(e).__name__}: {e}")
+    return errors
+
+
+def _follow_forks_with_coverage() -> None:
+    """Make coverage.py restart cleanly in each forked worker, as `patch = fork` would.
+
+    With `patch = subprocess` alone, coverage runs here but would keep this process's
+    data file name in every fork; its own fork hook gives each worker a file of its own.
+    """
+    coverage = sys.modules.get("coverage")
+    if coverage is None or coverage.Coverage.current() is None:
+        return
+    if "fork" in coverage.Coverage.current().config.patch:
+        return
+    from coverage import control
+
+    after_fork = getattr(control, "_after_fork_in_child", None)
+    if after_fork is not None:
+        os.register_at_fork(after_in_child=after_fork)
+
+
+class Zygote:
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.workers: set[int] = set()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        os.set_blocking(self._wake_r, False)
+
+    def serve(self) -> None:
+        signal.set_wakeup_fd(self._wake_w)
+        # A no-op handler, so that SIGCHLD reaches the wakeup descriptor.
+        signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        while True:
+            readable, _, _ = select.select([self.control.fileno(), self._wake_r], [], [])
+            if self._wake_r in readable:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(self._wake_r, 4096)
+                self._reap()
+            if self.control.fileno() in readable and not self._handle_request():
+                return
+
+    def _handle_request(self) -> bool:
+        try:
+            data, fds, _, _ = socket.recv_fds(self.control, _MAX_CONTROL_MESSAGE, 2)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            return False
+        spec = pickle.loads(data)
+        pid = os.fork()
+        if pid == 0:
+            self._become_worker(spec, fds)
+        for fd in fds:
+            os.close(fd)
+        self.workers.add(pid)
+        return True
+
+    def _become_worker(self, spec: object, fds: list[int]) -> None:
+        status = 1
+        try:
+            from . import worker
+
+            self.control.close()
+            os.close(self._wake_r)
+            os.close(self._wake_w)
+            sock = socket.socket(fileno=fds[0])
+            assert isinstance(spec, worker.WorkerSpec)
+            status = worker.run(spec, sock, fds[1], os.getppid())
+        except BaseException:
+            with contextlib.suppress(BaseException):
+                traceback.print_exc()
+        finally:
+            os._exit(status)
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid in self.workers:
+                self.workers.discard(pid)
+                self._send(Exited(pid, status))
+
+    def _send(self, message: object) -> None:
+        with contextlib.suppress(OSError):
+            self.control.send(pickle.dumps(message))
+
+    def kill_all(self) -> None:
+        """Kill every environment's process group, and whatever was orphaned onto us."""
+        targets = set(self.workers)
+        with (
+            contextlib.suppress(OSError),
+            open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as f,
+        ):
+            targets.update(int(pid) for pid in f.read().split())
+        for pid in targets:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def main(argv: list[str]) -> NoReturn:
+    control = socket.socket(fileno=int(argv[1]))
+    # Ctrl-C reaches the whole terminal process group; the test process decides what
+    # happens to environments, not the zygote.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    libc = ctypes.CDLL(None, use_errno=True)
+    # Handlers' daemonised grandchildren are re-parented here, so they can be killed too.
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    preload = [name for name in argv[2:] if name]
+    errors = _preload(preload)
+    _follow_forks_with_coverage()
+    zygote = Zygote(control)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    zygote._send(Ready(os.getpid(), errors))
+    try:
+        zygote.serve()
+    finally:
+        zygote.kill_all()
+        # No exit handlers: the zygote runs no user code, and a coverage data file
+        # saved here would arrive after pytest-cov has combined the others.
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    # Run from the module under its package name, so that what it pickles (Ready,
+    # Exited) unpickles in the test process; importing the worker imports the runtime,
+    # which is the point of a zygote: everything environments share is imported once.
+    from pytest_lambda.sandbox import worker  # noqa: F401
+    from pytest_lambda.sandbox.zygote import main as package_main
+
+    package_main(sys.argv)

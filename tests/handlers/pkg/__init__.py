@@ -1,0 +1,1 @@
+"""A package holding a handler module (`pkg.mod.handler`)."""
