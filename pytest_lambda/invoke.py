@@ -68,19 +68,32 @@ class Invocation:
     response_payload: bytes | None = field(default=None, repr=False)
     # What the logs and the REPORT line are made of; they are put together on first
     # read, since most tests never read them and an inline invoke costs microseconds.
-    figures: report.Report | None = field(default=None, repr=False)
+    served: bool = field(default=True, repr=False)
+    platform_status: str | None = field(default=None, repr=False)
+    platform_error_type: str | None = field(default=None, repr=False)
     init_logs: str = field(default="", repr=False)
     function_logs: str = field(default="", repr=False)
 
     @functools.cached_property
     def report_line(self) -> str:
         """The REPORT line, to the character ("" when the Invoke API refused the call)."""
-        return "" if self.figures is None else self.figures.line()
+        if not self.served:
+            return ""
+        return report.Report(
+            self.request_id,
+            self.duration_ms,
+            self.billed_duration_ms,
+            self.memory_size_mb,
+            self.max_memory_used_mb,
+            self.init_duration_ms,
+            self.platform_status,
+            self.platform_error_type,
+        ).line()
 
     @functools.cached_property
     def logs(self) -> str:
         """The log stream as CloudWatch shows it: INIT_START (cold), START, output, END, REPORT."""
-        if self.figures is None:
+        if not self.served:
             return self.init_logs + self.function_logs
         return "".join(
             (
@@ -544,21 +557,11 @@ class LambdaFunction:
             # Lambda stops the clock at the timeout, whatever the handler was doing.
             duration_ms = self.config.timeout_s * 1000
         billed = report.billed_duration_ms(duration_ms, init_duration_ms)
-        status_word: str | None = None
+        platform_status: str | None = None
         if outcome.status == "timeout":
-            status_word = "timeout"
+            platform_status = "timeout"
         elif platform_error is not None:
-            status_word = "error"
-        figures = report.Report(
-            request_id,
-            duration_ms,
-            billed,
-            self.config.memory_mb,
-            memory_mb,
-            init_duration_ms,
-            status_word,
-            platform_error,
-        )
+            platform_status = "error"
         return Invocation(
             function_name=self.config.function_name,
             request_id=request_id,
@@ -573,7 +576,8 @@ class LambdaFunction:
             cost_usd=report.cost_usd(self.config.memory_mb, billed, self.config.architecture),
             architecture=self.config.architecture,
             response_payload=outcome.response,
-            figures=figures,
+            platform_status=platform_status,
+            platform_error_type=platform_error,
             init_logs=init_logs,
             function_logs=outcome.logs,
         )
@@ -593,6 +597,7 @@ class LambdaFunction:
             max_memory_used_mb=0,
             cost_usd=0.0,
             architecture=self.config.architecture,
+            served=False,
         )
 
 
@@ -815,34 +820,51 @@ def _is_harness_module(module: ModuleType | None) -> bool:
     return os.path.abspath(filename).startswith(_HARNESS_PACKAGE)
 
 
-def _raise_timedout(signum: int, frame: FrameType | None) -> None:
-    raise _Timedout()
-
-
 class _Alarm:
     """Interrupts the handler at its deadline where Python can: SIGALRM in the main thread.
 
-    Uses the C-level _signal functions: the signal module's enum wrappers cost more
-    than the rest of an inline invoke.
+    The handler for SIGALRM is installed once and left in place (arming the timer is then
+    all an invoke pays): while no deadline is armed it hands the signal on to the handler
+    it replaced, so a test's own alarms (pytest-timeout's, say) behave as before. If
+    something replaces it in turn, the next invoke installs it again. The C-level
+    _signal functions are used: the signal module's enum wrappers cost more than the
+    rest of an inline invoke.
     """
 
-    def __init__(self, previous_handler: Any, previous_timer: tuple[float, float]) -> None:
-        self._previous_handler = previous_handler
+    def __init__(self, previous_timer: tuple[float, float]) -> None:
         self._previous_timer = previous_timer
+
+    armed = False
+    _replaced: Any = signal.SIG_DFL
 
     @classmethod
     def start(cls, deadline_ms: int) -> _Alarm | None:
         if not _CAN_ALARM or threading.current_thread() is not _MAIN_THREAD:
             return None
+        if _signal.getsignal(_SIGALRM) is not _on_alarm:
+            cls._replaced = _signal.signal(_SIGALRM, _on_alarm)
         remaining_s = max(deadline_ms / 1000 - time.time(), 0.001)
-        previous_handler = _signal.signal(_SIGALRM, _raise_timedout)
-        return cls(previous_handler, _signal.setitimer(_ITIMER_REAL, remaining_s))
+        _Alarm.armed = True
+        return cls(_signal.setitimer(_ITIMER_REAL, remaining_s))
 
     def stop(self) -> None:
         _signal.setitimer(_ITIMER_REAL, 0)
-        _signal.signal(_SIGALRM, self._previous_handler)
+        _Alarm.armed = False
         if self._previous_timer[0]:
             _signal.setitimer(_ITIMER_REAL, *self._previous_timer)
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    if _Alarm.armed:
+        _Alarm.armed = False
+        raise _Timedout()
+    replaced = _Alarm._replaced
+    if callable(replaced):
+        replaced(signum, frame)
+    elif replaced == signal.SIG_DFL:
+        # What SIGALRM does by default: end the process.
+        _signal.signal(_SIGALRM, signal.SIG_DFL)
+        os.kill(os.getpid(), _SIGALRM)
 
 
 _CAN_ALARM = hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")

@@ -200,7 +200,7 @@ def marshal_response(value: Any, request_id: str) -> bytes:
         return value
     try:
         if _is_plain_json(value):
-            return _PLAIN_ENCODER.encode(value).encode("utf-8")
+            return _encode_json(value).encode("utf-8")
         return _ENCODER.encode(value).encode("utf-8")  # type: ignore[no-any-return]
     except Exception as e:
         raise MarshalFault(
@@ -219,12 +219,45 @@ def marshal_event(event: Any) -> bytes:
         return event
     if isinstance(event, str):
         return event.encode("utf-8")
-    return _REQUEST_ENCODER.encode(event).encode("utf-8")
+    return _encode_json(event).encode("utf-8")
 
 
-# A caller's SDK encodes the request with the standard library's rules; a prebuilt
-# encoder spares the cost of building one per call.
-_REQUEST_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
+def _standard_encoder() -> Callable[[Any], str]:
+    """The standard library's JSON encoding (UTF-8 kept, NaN allowed), built once.
+
+    json.dumps builds its C encoder anew on every call, which costs more than encoding a
+    small event; this keeps one and reuses it.
+    """
+    fallback = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
+    make_encoder = getattr(json.encoder, "c_make_encoder", None)
+    if make_encoder is None:
+        return fallback.encode
+    markers: dict[int, Any] = {}
+    encode = make_encoder(
+        markers,
+        fallback.default,
+        json.encoder.encode_basestring,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+
+    def encode_json(value: Any) -> str:
+        try:
+            return "".join(encode(value, 0))
+        except BaseException:
+            # An encoding stopped half-way leaves ids behind in the circular-reference
+            # markers; left there, they could be mistaken for a cycle in a later value.
+            markers.clear()
+            raise
+
+    return encode_json
+
+
+_encode_json = _standard_encoder()
 _REQUEST_DECODER = json.JSONDecoder()
 
 
@@ -233,7 +266,6 @@ _PLAIN_NODES_CHECKED = 256
 # For values made only of these exact types the standard library's C encoder writes the
 # same bytes as the runtime's simplejson encoder (checked in the tests), at a fraction of
 # simplejson's per-call set-up cost.
-_PLAIN_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
 
 
 def _is_plain_json(value: Any) -> bool:
