@@ -96,7 +96,8 @@ def main() -> None:
     print(f"per test, one bucket + one table (median of {rounds}):")
     print(f"  aws fixture          {statistics.median(fixture):7.2f} ms")
     print(f"  hand-written mock_aws {statistics.median(hand_written):6.2f} ms")
-    print(f"handler S3 GetObject from another process (median): {handler_get_object(rounds):.2f} ms")
+    get_object_ms = handler_get_object(rounds)
+    print(f"handler S3 GetObject from another process (median): {get_object_ms:.2f} ms")
 
 
 if __name__ == "__main__":

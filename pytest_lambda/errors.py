@@ -30,8 +30,9 @@ class ErrorKind(str, enum.Enum):
     THROTTLED = "throttled"
 
 
-# Error types raised by boto3 when the execution role forbids a call.
-_PERMISSION_ERROR_CODES = frozenset({"AccessDenied", "AccessDeniedException"})
+# Error codes AWS answers with when the execution role forbids a call (SNS says
+# AuthorizationError where the others say AccessDenied[Exception]).
+_PERMISSION_ERROR_CODES = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError"})
 
 
 @dataclass(frozen=True)

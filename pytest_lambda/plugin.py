@@ -7,11 +7,12 @@ import statistics
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import sandbox
+from .aws.guard import install_guard, uninstall_guard
 from .config import FunctionConfig
 from .context import LambdaContext
 from .errors import HarnessError
@@ -22,6 +23,11 @@ from .invoke import (
     display_logs,
     remove_invocation_listener,
 )
+
+if TYPE_CHECKING:
+    import responses
+
+    from .aws import AWS
 
 MARKER = "lambda_function"
 
@@ -81,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "the closest marker wins, setting by setting, over the lambda_* ini keys.",
     )
     _sessions.append(config)
+    # Real credentials hidden and real AWS endpoints refused for the whole run.
+    install_guard()
     recorder = _Recorder()
     config.stash[_recorder_key] = recorder
     add_invocation_listener(recorder.record)
@@ -114,6 +122,7 @@ _sessions: list[pytest.Config] = []
 def _shutdown_if_outermost(config: pytest.Config) -> None:
     if _sessions and _sessions[0] is config:
         sandbox.shutdown_all()
+        uninstall_guard()
 
 
 @dataclass
@@ -301,3 +310,29 @@ def lambda_event() -> Callable[..., Any]:
     from .events import load_event
 
     return load_event
+
+
+@pytest.fixture
+def aws(request: pytest.FixtureRequest) -> Iterator[AWS]:
+    """Moto-backed AWS, fresh for this test, shared with the handlers the test invokes.
+
+    Its Region is the configured function's (marker or lambda_region), us-east-1 otherwise.
+    """
+    # moto and boto3 take half a second to import: only tests that use AWS pay for it.
+    from .aws import AWS
+
+    region = function_settings(request.node, request.config).get("region", "us-east-1")
+    with AWS(region=region) as mocked:
+        yield mocked
+
+
+@pytest.fixture
+def lambda_responses() -> Iterator[responses.RequestsMock]:
+    """`responses` for handlers' `requests` calls: register URLs, then invoke.
+
+    Unregistered URLs raise ConnectionError, so a handler cannot reach the internet.
+    """
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

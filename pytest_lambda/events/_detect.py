@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .cognito import TRIGGER_KINDS
+from .cognito import TRIGGER_ALIASES, TRIGGER_KINDS
+from .eventbridge import SCHEDULE_SOURCES
+from .kafka import SELF_MANAGED_SOURCES
 
 _RECORD_SOURCES = {
     "aws:sqs": "sqs",
@@ -38,7 +40,9 @@ def _map(value: Any) -> Mapping[str, Any]:
 def _records_kind(record: Mapping[str, Any]) -> str | None:
     source = record.get("eventSource") or record.get("EventSource")
     if source == "aws:s3":
-        name = str(record.get("eventName", ""))
+        # Notifications say "ObjectRemoved:Delete"; some samples keep the "s3:" of the
+        # notification configuration ("s3:ObjectRestore:Completed").
+        name = str(record.get("eventName", "")).removeprefix("s3:")
         removed = name.startswith(("ObjectRemoved", "LifecycleExpiration"))
         return "s3-delete" if removed else "s3-put"
     if isinstance(source, str) and source in _RECORD_SOURCES:
@@ -77,6 +81,7 @@ def _http_kind(event: Mapping[str, Any], context: Mapping[str, Any]) -> str | No
 
 def _cognito_kind(trigger_source: str) -> str:
     prefix = trigger_source.split("_", 1)[0]
+    prefix = TRIGGER_ALIASES.get(prefix, prefix)
     if prefix in TRIGGER_KINDS:
         return "cognito-" + TRIGGER_KINDS[prefix]
     # A trigger added after this table: kebab-case its prefix rather than failing.
@@ -84,10 +89,29 @@ def _cognito_kind(trigger_source: str) -> str:
     return "cognito-" + kebab
 
 
+def _is_firehose(event: Mapping[str, Any]) -> bool:
+    if "deliveryStreamArn" in event and "records" in event:
+        return True
+    # Some samples omit deliveryStreamArn; Kinesis Data Analytics (not a kind here) sends the
+    # same record list with an applicationArn.
+    records = event.get("records")
+    return (
+        "invocationId" in event
+        and "applicationArn" not in event
+        and isinstance(records, list)
+        and bool(records)
+        and all(isinstance(r, Mapping) and "recordId" in r and "data" in r for r in records)
+    )
+
+
 def _is_appsync_resolver(event: Any) -> bool:
     if not isinstance(event, Mapping):
         return False
-    info = _map(event.get("info"))
+    # A resolver with a custom request mapping template that keeps the Lambda envelope.
+    if event.get("operation") in ("Invoke", "BatchInvoke") and "payload" in event:
+        return True
+    # "Info" is how the Go library's sample capitalises it.
+    info = _map(event.get("info", event.get("Info")))
     if "fieldName" in info and "parentTypeName" in info:
         return True
     # The older Amplify-style resolver payload puts the names at the top level.
@@ -112,18 +136,19 @@ def detect_event_type(event: Any) -> str | None:
     source = event.get("eventSource")
     if source == "aws:kafka":
         return "msk"
-    if source == "SelfManagedKafka":
+    if source in SELF_MANAGED_SOURCES:
         return "kafka"
-    if source in ("aws:mq", "aws:rmq"):
+    if source in ("aws:mq", "aws:amq", "aws:rmq"):
         return "mq"
-    if "deliveryStreamArn" in event and "records" in event:
+    if _is_firehose(event):
         return "firehose"
     if "invocationSchemaVersion" in event and "tasks" in event:
         return "s3-batch"
     if "xAmzRequestId" in event and "configuration" in event:
         return "s3-object-lambda"
     if "detail-type" in event and "source" in event:
-        scheduled = event["source"] == "aws.events" and event["detail-type"] == "Scheduled Event"
+        scheduled = (event["source"] in SCHEDULE_SOURCES
+                     and event["detail-type"] == "Scheduled Event")
         return "scheduled" if scheduled else "eventbridge"
     if event.get("type") in ("TOKEN", "REQUEST") and ("methodArn" in event
                                                       or "routeArn" in event):

@@ -88,7 +88,9 @@ REST_SCHEMA = obj(
         "resource": nullable(STR),
         "headers": HEADERS,
         "multiValueHeaders": MULTI_HEADERS,
-        "queryStringParameters": HEADERS,
+        # The SAM CLI's aws-proxy template quotes its {{{querystringparameters}}} placeholder,
+        # so events generated from it carry a string here.
+        "queryStringParameters": {"anyOf": [HEADERS, STR]},
         "multiValueQueryStringParameters": MULTI_HEADERS,
         "pathParameters": HEADERS,
         "stageVariables": HEADERS,

@@ -11,7 +11,6 @@ from ._schema import STR, enum, obj
 CLOUDFORMATION_SCHEMA = obj(
     {
         "RequestType": enum("Create", "Update", "Delete"),
-        "ServiceToken": STR,
         "ResponseURL": STR,
         "StackId": STR,
         "RequestId": STR,
@@ -19,6 +18,8 @@ CLOUDFORMATION_SCHEMA = obj(
         "ResourceType": STR,
     },
     {
+        # CloudFormation always sends it, but the samples in AWS's own docs and SDKs omit it.
+        "ServiceToken": STR,
         "PhysicalResourceId": STR,
         "ResourceProperties": obj(),
         "OldResourceProperties": obj(),

@@ -24,7 +24,11 @@ TRIGGER_KINDS: dict[str, str] = {
     "UserMigration": "user-migration",
     "CustomEmailSender": "custom-email-sender",
     "CustomSMSSender": "custom-sms-sender",
+    "InboundFederation": "inbound-federation",
 }
+# Other triggerSource values seen for a trigger: the Go and Java libraries' pre token
+# generation samples say "PreTokenGen" (no underscore, no suffix).
+TRIGGER_ALIASES: dict[str, str] = {"PreTokenGen": "TokenGeneration"}
 
 _SESSION = [{"challengeName": "SRP_A", "challengeResult": True, "challengeMetadata": None}]
 
@@ -100,6 +104,20 @@ _TRIGGERS: dict[str, tuple[str, str, str, dict[str, Any], dict[str, Any] | None]
         "send SMS with your own provider", "CustomSMSSender_SignUp", "1",
         {"type": "customSMSSenderRequestV1"}, None,
     ),
+    "InboundFederation": (
+        "map the attributes of a federated (OIDC or SAML) user",
+        "InboundFederation_ExternalProvider", "1",
+        {
+            "providerName": "ExampleOIDCProvider",
+            "providerType": "OIDC",
+            "attributes": {
+                "tokenResponse": {"token_type": "Bearer", "expires_in": "3600"},
+                "idToken": {"sub": "a1b2c3d4", "email": "janedoe@example.com"},
+                "userInfo": {"email": "janedoe@example.com"},
+            },
+        },
+        {"userAttributesToMap": {}},
+    ),
 }
 
 CognitoFactory = Callable[..., Event]
@@ -128,7 +146,8 @@ def _make(prefix: str) -> CognitoFactory:
             "email": "janedoe@example.com",
         }
         body: Event = {}
-        if prefix != "UserMigration":
+        # These two triggers run before the user exists in the pool: no userAttributes.
+        if prefix not in ("UserMigration", "InboundFederation"):
             body["userAttributes"] = attributes
         body.update(copy.deepcopy(request_template))
         if prefix in ("CustomEmailSender", "CustomSMSSender"):
@@ -156,9 +175,10 @@ def _make(prefix: str) -> CognitoFactory:
 
 
 def _schema(prefix: str) -> dict[str, Any]:
+    sources = [f"{prefix}_"] + [f"{a}$" for a, p in TRIGGER_ALIASES.items() if p == prefix]
     return obj(
         {
-            "triggerSource": pattern(f"^{prefix}_"),
+            "triggerSource": pattern("^(" + "|".join(sources) + ")"),
             "userPoolId": STR,
             "request": obj({}, {"userAttributes": str_map(ANY)}),
         },
@@ -184,6 +204,7 @@ cognito_verify_auth_challenge = _make("VerifyAuthChallengeResponse")
 cognito_user_migration = _make("UserMigration")
 cognito_custom_email_sender = _make("CustomEmailSender")
 cognito_custom_sms_sender = _make("CustomSMSSender")
+cognito_inbound_federation = _make("InboundFederation")
 
 _VARIANTS: dict[str, tuple[Variant, ...]] = {
     "PreSignUp": (

@@ -17,7 +17,6 @@ from ._core import (
 from ._schema import STR, arr, obj
 
 _REQUIRED = {
-    "version": STR,
     "id": STR,
     "detail-type": STR,
     "source": STR,
@@ -26,11 +25,18 @@ _REQUIRED = {
     "region": STR,
     "detail": {},
 }
-_OPTIONAL = {"resources": arr(STR), "replay-name": STR}
+# "version" is missing from the scheduled-event samples of the SAM CLI and the Java library.
+_OPTIONAL = {"version": STR, "resources": arr(STR), "replay-name": STR}
+# EventBridge Scheduler's default payload is a "Scheduled Event" too, with "detail": "{}".
+SCHEDULE_SOURCES = ("aws.events", "aws.scheduler")
 
 EVENTBRIDGE_SCHEMA = obj(_REQUIRED, _OPTIONAL)
 SCHEDULED_SCHEMA = obj(
-    {**_REQUIRED, "source": {"const": "aws.events"}, "detail-type": {"const": "Scheduled Event"}},
+    {
+        **_REQUIRED,
+        "source": {"enum": list(SCHEDULE_SOURCES)},
+        "detail-type": {"const": "Scheduled Event"},
+    },
     _OPTIONAL,
 )
 

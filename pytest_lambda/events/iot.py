@@ -14,8 +14,8 @@ _BUTTON = obj({"serialNumber": STR, "clickType": enum("SINGLE", "DOUBLE", "LONG"
               {"batteryVoltage": STR})
 _ONE_CLICK = obj({"deviceEvent": obj(), "deviceInfo": obj({"deviceId": STR})},
                  {"placementInfo": obj()})
-_REGISTRY = obj({"eventType": STR, "eventId": STR, "timestamp": INT, "accountId": STR},
-                {"operation": STR})
+_REGISTRY = obj({"eventType": STR, "eventId": STR, "timestamp": INT},
+                {"operation": STR, "accountId": STR})
 _AUTHORIZER = obj(
     {"token": STR},
     {"signatureVerified": BOOL, "protocols": arr(STR), "protocolData": obj(),

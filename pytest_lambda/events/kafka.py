@@ -25,17 +25,20 @@ _RECORD = obj(
     {
         "timestampType": enum("CREATE_TIME", "LOG_APPEND_TIME", "NO_TIMESTAMP_TYPE"),
         "key": {"type": ["string", "null"]},
-        "headers": arr(str_map(arr(INT))),
+        # Header values are lists of byte values; some producers show them base64-encoded.
+        "headers": arr(str_map({"anyOf": [arr(INT), STR]})),
     },
 )
 _RECORDS = str_map(arr(_RECORD))
+# AWS documents "SelfManagedKafka"; Powertools' captured events say "aws:SelfManagedKafka".
+SELF_MANAGED_SOURCES = ("SelfManagedKafka", "aws:SelfManagedKafka")
 
 MSK_SCHEMA = obj(
     {"eventSource": {"const": "aws:kafka"}, "records": _RECORDS},
     {"eventSourceArn": STR, "bootstrapServers": STR},
 )
 KAFKA_SCHEMA = obj(
-    {"eventSource": {"const": "SelfManagedKafka"}, "records": _RECORDS},
+    {"eventSource": enum(*SELF_MANAGED_SOURCES), "records": _RECORDS},
     {"bootstrapServers": STR},
 )
 

@@ -93,7 +93,6 @@ def kinesis(
 FIREHOSE_SCHEMA = obj(
     {
         "invocationId": STR,
-        "deliveryStreamArn": STR,
         "records": arr(
             obj(
                 {"recordId": STR, "data": _B64},
@@ -104,7 +103,8 @@ FIREHOSE_SCHEMA = obj(
                         {
                             "shardId": STR,
                             "partitionKey": STR,
-                            "approximateArrivalTimestamp": INT,
+                            # A string in the Java library's sample.
+                            "approximateArrivalTimestamp": {"type": ["integer", "string"]},
                             "sequenceNumber": STR,
                             "subsequenceNumber": {"type": ["string", "integer"]},
                         },
@@ -114,7 +114,8 @@ FIREHOSE_SCHEMA = obj(
             min_items=1,
         ),
     },
-    {"region": STR, "sourceKinesisStreamArn": STR},
+    # deliveryStreamArn is always sent by Firehose but missing from the SAM CLI's samples.
+    {"deliveryStreamArn": STR, "region": STR, "sourceKinesisStreamArn": STR},
 )
 
 

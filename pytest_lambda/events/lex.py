@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from ._core import Event, Variant, factory, new_uuid, register
 from ._schema import STR, arr, nullable, obj, str_map
 
+# Lex V1 sends slot values as strings, but the SAM CLI samples hold numbers ("Nights": 4).
+_SLOT_VALUE = {"type": ["string", "number", "boolean", "null"]}
+
 LEX_SCHEMA = obj(
     {
-        "currentIntent": obj({"name": STR}, {"slots": nullable(str_map(nullable(STR))),
+        "currentIntent": obj({"name": STR}, {"slots": nullable(str_map(_SLOT_VALUE)),
                                             "confirmationStatus": STR}),
         "bot": obj({"name": STR}, {"alias": nullable(STR), "version": STR}),
         "invocationSource": STR,
@@ -61,14 +64,14 @@ def lex(
 
 LEX_V2_SCHEMA = obj(
     {
-        "messageVersion": STR,
-        "invocationSource": STR,
         "sessionId": STR,
         "bot": obj({"id": STR, "name": STR}, {"localeId": STR, "version": STR,
                                              "aliasId": STR, "aliasName": STR}),
         "sessionState": obj({}, {"intent": obj(), "sessionAttributes": str_map(STR)}),
     },
     {
+        "messageVersion": STR,
+        "invocationSource": STR,
         "inputMode": STR,
         "responseContentType": STR,
         "inputTranscript": STR,

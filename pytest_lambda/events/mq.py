@@ -16,7 +16,7 @@ from ._core import (
     register,
     to_bytes,
 )
-from ._schema import BOOL, INT, STR, arr, obj, str_map
+from ._schema import BOOL, INT, STR, arr, enum, obj, str_map
 
 Payload = str | bytes | dict[str, Any] | list[Any]
 
@@ -24,7 +24,8 @@ MQ_SCHEMA = {
     "oneOf": [
         obj(
             {
-                "eventSource": {"const": "aws:mq"},
+                # ActiveMQ events say "aws:mq"; some published ones say "aws:amq".
+                "eventSource": enum("aws:mq", "aws:amq"),
                 "messages": arr(
                     obj(
                         {"messageID": STR, "data": STR},

@@ -23,6 +23,7 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..aws.guard import install_in_worker
 from ..runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer
 from .framing import receive_message, send_message
 
@@ -168,6 +169,8 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     os.dup2(log_fd, 2)
     os.close(log_fd)
     _apply_environment(spec)
+    # No request from the function may reach real AWS: botocore is guarded as it loads.
+    install_in_worker()
     stdout, stderr = _log_stream(1), _log_stream(2)
     sys.stdout, sys.stderr = stdout, stderr
     # The originals too: faulthandler, code.interact and the like write there.

@@ -1,0 +1,264 @@
+"""Credential safety: no test and no handler reaches real AWS while pytest-lambda is active.
+
+Importing this module is cheap on purpose (no botocore): a worker process calls
+`install_in_worker()` before the handler's Init, and the Init Duration it reports must
+reflect the handler's own imports. The botocore hook is added when botocore loads.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import ipaddress
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..config import FunctionConfig
+from ..environment import (
+    FAKE_CREDENTIALS,
+    add_environment_overlay,
+    remove_environment_overlay,
+)
+from ..errors import HarnessError
+
+# Variables through which botocore finds real credentials, profiles or a credential
+# endpoint; all are hidden while the guard is installed.
+_CREDENTIAL_SOURCES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL",
+)
+
+
+def _no_config_file() -> str:
+    """A path that does not exist: botocore treats a missing config file as empty."""
+    return os.path.join(tempfile.gettempdir(), "pytest-lambda-no-aws-config", "absent")
+
+
+def safe_variables() -> dict[str, str]:
+    """What the test process and every handler get instead of the host's AWS setup."""
+    return {
+        "AWS_CONFIG_FILE": _no_config_file(),
+        "AWS_SHARED_CREDENTIALS_FILE": _no_config_file(),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+# Sent with every request to a loopback endpoint: the caller's access key id, read from
+# the environment at call time (added after signing, so the signature is unaffected).
+CALLER_HEADER = "x-pytest-lambda-caller"
+
+
+class RealAWSCallBlocked(HarnessError):
+    """A test or a handler tried to send a request to a real AWS endpoint."""
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def block_real_aws(request: Any, event_name: str = "", **kwargs: Any) -> None:
+    """botocore `before-send` handler: refuse any request to a non-loopback endpoint.
+
+    botocore calls every before-send handler and sends the first response one returns, so
+    when moto's in-process mock serves this URL for the `aws` fixture or a user's own
+    `mock_aws()`, the guard steps aside and moto answers; otherwise raising here stops the
+    call even if moto's handler already answered it.
+    """
+    url = str(getattr(request, "url", ""))
+    if is_loopback_url(url):
+        # Inline functions share one boto3 (and its cached credentials) with each other;
+        # the variables of the function running now say who is calling the mocked AWS.
+        request.headers[CALLER_HEADER] = os.environ.get("AWS_ACCESS_KEY_ID", "")
+        return
+    if _moto_serves(request) and (fixture_active or _moto_mocks_active() > session_mocks):
+        return
+    parts = event_name.split(".")
+    service = parts[1] if len(parts) > 1 else "unknown service"
+    operation = parts[2] if len(parts) > 2 else "unknown operation"
+    raise RealAWSCallBlocked(
+        f"pytest-lambda blocked a request to real AWS: {service} {operation} "
+        f"({urlsplit(url).netloc or url}). Tests never reach real AWS: use the `aws` fixture "
+        f"(moto-backed; create what the test needs with aws.bucket(...), aws.table(...), "
+        f"aws.queue(...)) or wrap the test in moto's mock_aws()"
+    )
+
+
+# Set by the `aws` fixture: moto's mock stays on for the session once started (starting it
+# costs ~14 ms per test), so whether moto may answer depends on the fixture being active,
+# or on a user's own mock_aws() nested inside the session's one.
+fixture_active = False
+session_mocks = 0
+
+
+def _moto_mocks_active() -> int:
+    moto_models: Any = sys.modules.get("moto.core.models")
+    return int(moto_models.MockAWS._nested_count) if moto_models is not None else 0
+
+
+def _moto_serves(request: Any) -> bool:
+    """Whether moto's in-process mock is on and answers this URL (as its stubber decides)."""
+    moto_models = sys.modules.get("moto.core.models")
+    stubber = getattr(moto_models, "botocore_stubber", None)
+    if stubber is None or not getattr(stubber, "enabled", False):
+        return False
+    from moto import backend_index
+    from moto.core.utils import get_equivalent_url_in_aws_domain
+
+    parsed, _ = get_equivalent_url_in_aws_domain(str(request.url))
+    url = f"{parsed.scheme}://{parsed.netloc}{parsed.path}"
+    return any(pattern.match(url) for _, pattern in backend_index.backend_url_patterns)
+
+
+def _add_to_botocore(handlers_module: ModuleType) -> None:
+    builtin: list[Any] = handlers_module.BUILTIN_HANDLERS
+    if not any(entry[1] is block_real_aws for entry in builtin):
+        builtin.append(("before-send", block_real_aws))
+
+
+def _remove_from_botocore() -> None:
+    handlers_module = sys.modules.get("botocore.handlers")
+    if handlers_module is not None:
+        handlers_module.BUILTIN_HANDLERS[:] = [
+            entry for entry in handlers_module.BUILTIN_HANDLERS if entry[1] is not block_real_aws
+        ]
+
+
+class _GuardingLoader(importlib.abc.Loader):
+    """Runs botocore.handlers as its own loader would, then adds the guard to it."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _add_to_botocore(module)
+
+
+class _BotocoreImportHook(importlib.abc.MetaPathFinder):
+    """Adds the guard to botocore's built-in handlers when (and only if) botocore loads."""
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None,
+        target: ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "botocore.handlers":
+            return None
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _GuardingLoader(spec.loader)
+                return spec
+        return None
+
+
+def _guard_botocore() -> None:
+    handlers_module = sys.modules.get("botocore.handlers")
+    if handlers_module is not None:
+        _add_to_botocore(handlers_module)
+    elif not any(isinstance(finder, _BotocoreImportHook) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _BotocoreImportHook())
+    boto3: Any = sys.modules.get("boto3")
+    if boto3 is not None:
+        # The default session was built before the guard (and may hold real credentials).
+        boto3.DEFAULT_SESSION = None
+
+
+def install_in_worker() -> None:
+    """For a worker process before Init: guard botocore when the handler imports it.
+
+    Cheap: imports nothing. The worker's variables already come from lambda_environment()
+    (fake credentials, config files pointed away, the mocked endpoint when `aws` is on).
+    """
+    _guard_botocore()
+
+
+def _safety_overlay(config: FunctionConfig) -> Mapping[str, str]:
+    return safe_variables()
+
+
+class _Guard:
+    def __init__(self) -> None:
+        self.installed = False
+        self.saved: dict[str, str | None] = {}
+
+    def install(self) -> None:
+        if self.installed:
+            return
+        replacements: dict[str, str | None] = dict.fromkeys(_CREDENTIAL_SOURCES)
+        replacements.update(FAKE_CREDENTIALS)
+        replacements.update(safe_variables())
+        for name, value in replacements.items():
+            self.saved[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _guard_botocore()
+        add_environment_overlay(_safety_overlay)
+        self.installed = True
+
+    def uninstall(self) -> None:
+        if not self.installed:
+            return
+        remove_environment_overlay(_safety_overlay)
+        _remove_from_botocore()
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _BotocoreImportHook)]
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self.saved.clear()
+        boto3: Any = sys.modules.get("boto3")
+        if boto3 is not None:
+            boto3.DEFAULT_SESSION = None
+        self.installed = False
+
+
+_guard = _Guard()
+
+
+def install_guard() -> None:
+    """Hide real credentials and block real AWS for the session (idempotent)."""
+    _guard.install()
+
+
+def uninstall_guard() -> None:
+    """Undo install_guard(): the host's variables come back, botocore is unhooked."""
+    if "pytest_lambda.aws.fixture" in sys.modules:
+        from . import fixture, server
+
+        fixture.stop_session_mock()
+        server.stop_server()
+    _guard.uninstall()
+
+
+def guard_installed() -> bool:
+    return _guard.installed

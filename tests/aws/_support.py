@@ -1,0 +1,19 @@
+"""Helpers shared by the aws tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HANDLERS = Path(__file__).parent / "handlers"
+
+
+def validate(event: Any, kind: str) -> None:
+    """Validate with the events package's schemas, when that package provides them."""
+    try:
+        from pytest_lambda.events import validate_event
+    except ImportError:
+        pytest.skip("pytest_lambda.events.validate_event is not available yet")
+    validate_event(event, kind)

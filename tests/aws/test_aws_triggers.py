@@ -1,0 +1,190 @@
+"""Real changes in the mocked AWS invoke the subscribed function with the event Lambda gets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_lambda import HarnessError, LambdaFunction
+from pytest_lambda.aws import AWS
+from pytest_lambda.triggers import hook_points
+
+from ._support import HANDLERS, validate
+
+
+@pytest.fixture
+def recorder() -> LambdaFunction:
+    return LambdaFunction("aws_app.record", code_dir=HANDLERS, isolation="inline")
+
+
+def test_moto_hook_points_exist() -> None:
+    for name, point in hook_points():
+        assert callable(point), name
+
+
+def test_s3_put_from_the_test_invokes_with_the_s3_event(aws: AWS, recorder: LambdaFunction) -> None:
+    bucket = aws.bucket("uploads", versioned=True)
+    trigger = bucket.notify(recorder, prefix="incoming/", suffix=".csv")
+
+    put = aws.s3.put_object(Bucket="uploads", Key="incoming/q1 report.csv", Body=b"a,b\n")
+    aws.s3.put_object(Bucket="uploads", Key="other/skip.csv", Body=b"")
+    aws.s3.put_object(Bucket="uploads", Key="incoming/skip.txt", Body=b"")
+
+    assert len(trigger.invocations) == 1
+    event = trigger.last.assert_ok()
+    validate(event, "s3-put")
+    record = event["Records"][0]
+    assert record["eventName"] == "ObjectCreated:Put"
+    assert record["s3"]["bucket"]["name"] == "uploads"
+    obj = record["s3"]["object"]
+    assert obj["key"] == "incoming/q1+report.csv"
+    assert obj["size"] == 4
+    assert obj["eTag"] == put["ETag"].strip('"')
+    assert obj["versionId"] == put["VersionId"]
+    assert len(obj["sequencer"]) >= 16
+
+
+def test_s3_write_from_a_handler_triggers_another_function(
+    aws: AWS, recorder: LambdaFunction
+) -> None:
+    aws.bucket("pipeline")
+    trigger = aws.bucket("pipeline-out").notify(recorder)
+    writer = LambdaFunction("aws_app.write_object", code_dir=HANDLERS, isolation="inline")
+    writer.invoke({"bucket": "pipeline-out", "key": "done.json", "body": "{}"}).assert_ok()
+    assert [e["Records"][0]["s3"]["object"]["key"] for e in trigger.events] == ["done.json"]
+    assert "versionId" not in trigger.events[0]["Records"][0]["s3"]["object"]
+
+
+def test_s3_delete_events(aws: AWS, recorder: LambdaFunction) -> None:
+    bucket = aws.bucket("bin", {"old.txt": "x"})
+    trigger = bucket.notify(recorder, events=["s3:ObjectRemoved:*"])
+    aws.s3.put_object(Bucket="bin", Key="new.txt", Body=b"y")
+    aws.s3.delete_object(Bucket="bin", Key="old.txt")
+    assert len(trigger.events) == 1
+    record = trigger.events[0]["Records"][0]
+    validate(trigger.events[0], "s3-delete")
+    assert record["eventName"] == "ObjectRemoved:Delete"
+    assert "size" not in record["s3"]["object"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"events": []}, "no event types"),
+        ({"events": ["s3:ObjectCreated"]}, "is not an S3 event type"),
+        ({"prefix": 3}, "prefix must be a string"),
+        ({"prefix": "p" * 600, "suffix": "s" * 600}, "could never match"),
+    ],
+)
+def test_s3_filters_that_can_never_match_are_refused(
+    aws: AWS, recorder: LambdaFunction, kwargs: dict[str, object], message: str
+) -> None:
+    bucket = aws.bucket("filters")
+    with pytest.raises(HarnessError, match=message):
+        bucket.notify(recorder, **kwargs)  # type: ignore[arg-type]
+
+
+def test_dynamodb_stream_records(aws: AWS, recorder: LambdaFunction) -> None:
+    table = aws.table("accounts", stream=True)
+    trigger = table.notify(recorder)
+    table.put({"pk": "a", "balance": 1})
+    table.put({"pk": "a", "balance": 2})
+    aws.dynamodb.delete_item(TableName="accounts", Key={"pk": {"S": "a"}})
+
+    names = [e["Records"][0]["eventName"] for e in trigger.events]
+    assert names == ["INSERT", "MODIFY", "REMOVE"]
+    modify = trigger.events[1]
+    validate(modify, "dynamodb-stream")
+    change = modify["Records"][0]["dynamodb"]
+    assert change["OldImage"]["balance"] == {"N": "1"}
+    assert change["NewImage"]["balance"] == {"N": "2"}
+    assert change["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert modify["Records"][0]["eventSourceARN"] == table.stream_arn
+
+
+def test_dynamodb_batch_write_is_one_batch(aws: AWS, recorder: LambdaFunction) -> None:
+    table = aws.table("bulk", stream="NEW_IMAGE")
+    trigger = table.notify(recorder, batch_size=2)
+    aws.dynamodb.batch_write_item(
+        RequestItems={"bulk": [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(3)]}
+    )
+    assert [len(e["Records"]) for e in trigger.events] == [2, 1]
+
+
+def test_table_without_stream_cannot_notify(aws: AWS, recorder: LambdaFunction) -> None:
+    with pytest.raises(HarnessError, match="has no stream"):
+        aws.table("static").notify(recorder)
+
+
+def test_sqs_partial_batch_failure(aws: AWS) -> None:
+    consumer = LambdaFunction("aws_app.fail_some", code_dir=HANDLERS, isolation="inline")
+    queue = aws.queue("work")
+    trigger = queue.notify(consumer, batch_size=5)
+    aws.sqs.send_message_batch(
+        QueueUrl=queue.url,
+        Entries=[
+            {"Id": "1", "MessageBody": "good"},
+            {
+                "Id": "2",
+                "MessageBody": "bad",
+                "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "x"}},
+            },
+        ],
+    )
+    event = trigger.events[0]
+    validate(event, "sqs")
+    assert [r["body"] for r in event["Records"]] == ["good", "bad"]
+    assert event["Records"][1]["messageAttributes"]["kind"]["stringValue"] == "x"
+    assert event["Records"][0]["eventSourceARN"] == queue.arn
+    bad_id = event["Records"][1]["messageId"]
+    assert trigger.failed_message_ids == [bad_id]
+    # The failed message went back to the queue (in flight until its visibility timeout).
+    assert queue.attribute("ApproximateNumberOfMessagesNotVisible") == "1"
+    assert queue.attribute("ApproximateNumberOfMessages") == "0"
+
+
+def test_sqs_failed_message_is_retried_when_visible_again(aws: AWS) -> None:
+    consumer = LambdaFunction("aws_app.fail_some", code_dir=HANDLERS, isolation="inline")
+    queue = aws.queue("retry", visibility_timeout=0)
+    trigger = queue.notify(consumer)
+    queue.send("bad")
+    queue.send("good")
+    bodies = [[r["body"] for r in e["Records"]] for e in trigger.events]
+    # "bad" fails and is visible again at once; the next delivery retries it with "good".
+    assert bodies == [["bad"], ["bad", "good"]]
+    assert trigger.failed_message_ids == [trigger.events[0]["Records"][0]["messageId"]] * 2
+
+
+def test_sns_publish(aws: AWS, recorder: LambdaFunction) -> None:
+    topic = aws.topic("news")
+    trigger = topic.notify(recorder, filter_policy={"kind": ["sport"]})
+    topic.publish("skipped", MessageAttributes={"kind": {"DataType": "String", "StringValue": "x"}})
+    message_id = topic.publish(
+        {"score": 3},
+        Subject="match",
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "sport"}},
+    )
+    assert len(trigger.events) == 1
+    validate(trigger.events[0], "sns")
+    sns = trigger.events[0]["Records"][0]["Sns"]
+    assert sns["MessageId"] == message_id
+    assert json.loads(sns["Message"]) == {"score": 3}
+    assert sns["Subject"] == "match"
+    assert sns["MessageAttributes"] == {"kind": {"Type": "String", "Value": "sport"}}
+    assert trigger.events[0]["Records"][0]["EventSubscriptionArn"] == trigger.subscription_arn
+
+
+def test_eventbridge_rule_pattern(aws: AWS, recorder: LambdaFunction) -> None:
+    rule = aws.rule("orders", {"source": ["shop"], "detail": {"total": [{"numeric": [">", 100]}]}})
+    trigger = rule.notify(recorder)
+    aws.events.put_events(
+        Entries=[
+            {"Source": "shop", "DetailType": "Order", "Detail": json.dumps({"total": 50})},
+            {"Source": "shop", "DetailType": "Order", "Detail": json.dumps({"total": 150})},
+            {"Source": "other", "DetailType": "Order", "Detail": json.dumps({"total": 999})},
+        ]
+    )
+    assert [e["detail"]["total"] for e in trigger.events] == [150]
+    validate(trigger.events[0], "eventbridge")
+    assert trigger.events[0]["detail-type"] == "Order"
