@@ -11,29 +11,15 @@ machine even where the absolute numbers move.
 from __future__ import annotations
 
 import argparse
-import io
-import logging
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-HANDLERS = Path(__file__).resolve().parent / "handlers"
-EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
-
-
-def timings_us(call: Callable[[], Any], rounds: int, warmup: int = 50) -> list[float]:
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1e6)
-    return samples
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import EVENT, HANDLERS, logging_muted, python_lambda_local, row, samples  # noqa: E402
 
 
 def interleaved_us(
@@ -87,32 +73,13 @@ def main() -> None:
 
     direct_us, inline_us = interleaved_us(direct, inline, args.rounds)
     function.invocations.clear()
-    rows = [describe("direct call", direct_us), describe("pytest-lambda inline invoke", inline_us)]
+    rows = [row("direct call", direct_us), row("pytest-lambda inline invoke", inline_us)]
     overhead = statistics.median(inline_us) - statistics.median(direct_us)
 
-    try:
-        from lambda_local.context import Context
-        from lambda_local.main import call
-    except ImportError:
-        rows.append("| python-lambda-local `call()` | not installed | | |")
-        local_median = None
-    else:
-        context = Context(3)
-        sink = io.StringIO()
-
-        def local() -> Any:
-            with redirect_stdout(sink), redirect_stderr(sink):
-                return call(trivial.handler, EVENT, context)
-
-        # python-lambda-local logs every call through the root logger; silence it so the
-        # terminal's speed is not what is measured.
-        logging.disable(logging.CRITICAL)
-        try:
-            local_us = timings_us(local, args.local_rounds, warmup=5)
-        finally:
-            logging.disable(logging.NOTSET)
-        rows.append(describe("python-lambda-local `call()`", local_us))
-        local_median = statistics.median(local_us)
+    with logging_muted():
+        local_us = samples(python_lambda_local(trivial.handler), args.local_rounds, 5, 1e6)
+    rows.append(row("python-lambda-local `call()`", local_us))
+    local_median = statistics.median(local_us)
 
     print(f"Python {sys.version.split()[0]}, {args.rounds:,} invokes")
     print()
@@ -121,11 +88,10 @@ def main() -> None:
     print("\n".join(rows))
     print()
     print(f"inline invoke overhead over a direct call: {overhead:.2f} µs median (target <= 25)")
-    if local_median is not None:
-        print(
-            f"python-lambda-local call() is {local_median / statistics.median(inline_us):,.0f}x "
-            "the inline invoke"
-        )
+    print(
+        f"python-lambda-local call() is {local_median / statistics.median(inline_us):,.0f}x "
+        "the inline invoke"
+    )
 
 
 if __name__ == "__main__":

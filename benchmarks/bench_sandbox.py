@@ -10,35 +10,24 @@ All figures come from the same run on the same trivial handler.
 from __future__ import annotations
 
 import argparse
-import io
-import logging
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
-HANDLERS = Path(__file__).resolve().parent / "handlers"
-EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import EVENT, HANDLERS, logging_muted, python_lambda_local, samples  # noqa: E402
+from common import row as table_row  # noqa: E402
 
 
 def samples_ms(call: Callable[[], Any], rounds: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1e3)
-    return samples
+    return samples(call, rounds, warmup, scale=1e3)
 
 
-def row(name: str, samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p90 = ordered[int(len(ordered) * 0.9)]
-    return f"| {name} | {statistics.median(samples):,.3f} | {p90:,.3f} | {len(samples):,} |"
+def row(name: str, durations: list[float]) -> str:
+    return table_row(name, durations, digits=3)
 
 
 def main() -> None:
@@ -85,21 +74,9 @@ def main() -> None:
     ]
     sys.path.insert(0, str(HANDLERS))
     import trivial
-    from lambda_local.context import Context
-    from lambda_local.main import call
 
-    context = Context(3)
-    sink = io.StringIO()
-
-    def local() -> Any:
-        with redirect_stdout(sink), redirect_stderr(sink):
-            return call(trivial.handler, EVENT, context)
-
-    logging.disable(logging.CRITICAL)
-    try:
-        local_ms = samples_ms(local, args.local_rounds, warmup=5)
-    finally:
-        logging.disable(logging.NOTSET)
+    with logging_muted():
+        local_ms = samples_ms(python_lambda_local(trivial.handler), args.local_rounds, warmup=5)
     rows.append(row("python-lambda-local `call()`", local_ms))
     sandbox.shutdown_all()
 

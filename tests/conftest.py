@@ -20,13 +20,11 @@ def handlers_dir() -> Path:
 
 
 @pytest.fixture
-def make_function() -> Iterator[Callable[..., LambdaFunction]]:
-    """Build inline LambdaFunctions over tests/handlers; every one is closed afterwards."""
+def function_maker() -> Iterator[Callable[..., LambdaFunction]]:
+    """`function_maker(handler, **settings)`: a LambdaFunction closed after the test."""
     created: list[LambdaFunction] = []
 
     def make(handler: str, **settings: Any) -> LambdaFunction:
-        settings.setdefault("code_dir", HANDLERS_DIR)
-        settings.setdefault("isolation", "inline")
         function = LambdaFunction(handler, **settings)
         created.append(function)
         return function
@@ -34,3 +32,15 @@ def make_function() -> Iterator[Callable[..., LambdaFunction]]:
     yield make
     for function in created:
         function.close()
+
+
+@pytest.fixture
+def make_function(function_maker: Callable[..., LambdaFunction]) -> Callable[..., LambdaFunction]:
+    """Build inline LambdaFunctions over tests/handlers; every one is closed afterwards."""
+
+    def make(handler: str, **settings: Any) -> LambdaFunction:
+        return function_maker(
+            handler, **{"code_dir": HANDLERS_DIR, "isolation": "inline", **settings}
+        )
+
+    return make

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +18,16 @@ if not sandbox.supported():
 
 
 @pytest.fixture
-def process_function() -> Iterator[Callable[..., LambdaFunction]]:
+def process_function(
+    function_maker: Callable[..., LambdaFunction],
+) -> Callable[..., LambdaFunction]:
     """Build process-isolated LambdaFunctions; every one is closed afterwards."""
-    created: list[LambdaFunction] = []
 
     def make(handler: str, **settings: Any) -> LambdaFunction:
-        settings.setdefault("code_dir", SANDBOX_HANDLERS)
-        settings.setdefault("isolation", "process")
-        function = LambdaFunction(handler, **settings)
-        created.append(function)
-        return function
+        defaults = {"code_dir": SANDBOX_HANDLERS, "isolation": "process"}
+        return function_maker(handler, **{**defaults, **settings})
 
-    yield make
-    for function in created:
-        function.close()
+    return make
 
 
 def wait_gone(pid: int, timeout_s: float = 5.0) -> bool:
