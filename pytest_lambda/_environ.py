@@ -13,7 +13,7 @@ import ctypes
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -27,8 +27,8 @@ def _c_environ() -> ctypes.c_void_p | None:
 
 
 _C_ENVIRON = _c_environ()
-_encode_key = os.environ.encodekey  # type: ignore[attr-defined]
-_encode_value = os.environ.encodevalue  # type: ignore[attr-defined]
+_encode_key: Callable[[str], Any] = os.environ.encodekey
+_encode_value: Callable[[str], Any] = os.environ.encodevalue
 
 
 class _HostEnvironment:
@@ -47,12 +47,11 @@ class _HostEnvironment:
     def install(self, current: int | None) -> int:
         """Make our copy of the host's environment current; return its address."""
         if self._array is None or current != ctypes.addressof(self._array):
-            entries = []
-            pointer = ctypes.cast(current, ctypes.POINTER(ctypes.c_char_p))
-            index = 0
-            while current and pointer[index] is not None:
-                entries.append(pointer[index])
-                index += 1
+            entries: list[bytes] = []
+            if current:
+                pointer = ctypes.cast(current, ctypes.POINTER(ctypes.c_char_p))
+                while (entry := pointer[len(entries)]) is not None:
+                    entries.append(entry)
             self._array = (ctypes.c_char_p * (len(entries) + 1))(*entries, None)
         return ctypes.addressof(self._array)
 
@@ -87,14 +86,15 @@ class SwappableEnvironment:
             self._array[self._slots[key]] = key + b"=" + encoded
 
     def enter(self) -> tuple[Any, int | None]:
-        saved = (os.environ._data, None)  # type: ignore[attr-defined]
+        python_level = os.environ._data  # type: ignore[attr-defined]
         os.environ._data = self.data  # type: ignore[attr-defined]
+        c_level = None
         if _C_ENVIRON is not None:
-            saved = (saved[0], _HOST.install(_C_ENVIRON.value))
+            c_level = _HOST.install(_C_ENVIRON.value)
             _C_ENVIRON.value = ctypes.addressof(self._array)
             if self._needs_tzset:
                 time.tzset()
-        return saved
+        return python_level, c_level
 
     def exit(self, saved: tuple[Any, int | None]) -> None:
         python_level, c_level = saved

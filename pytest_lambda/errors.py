@@ -58,7 +58,7 @@ class LambdaError:
         request_id: str = "",
         stack_trace: Sequence[str] = (),
     ) -> LambdaError:
-        """An error in the runtime's payload shape: errorMessage, errorType, requestId, stackTrace."""
+        """An error in the runtime's payload shape (message, type, request id, stack trace)."""
         trace = list(stack_trace)
         payload = {
             "errorMessage": message,

@@ -720,7 +720,7 @@ class InlineEnvironment:
         sys.path.insert(0, self._code_path)
         sys.modules.update(self._modules)
         tempfile.tempdir = self.tmp_dir
-        sys.stdout, sys.stderr = self._stdout, self._stderr  # type: ignore[assignment]
+        sys.stdout, sys.stderr = self._stdout, self._stderr
         _ROOT_LOGGER.addHandler(self._log_handler)
         if saved.root_level != self._root_level:
             # setLevel clears every logger's cache: only pay for it on a real change.

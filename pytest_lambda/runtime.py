@@ -201,7 +201,7 @@ def marshal_response(value: Any, request_id: str) -> bytes:
     try:
         if _is_plain_json(value):
             return _encode_json(value).encode("utf-8")
-        return _ENCODER.encode(value).encode("utf-8")  # type: ignore[no-any-return]
+        return _ENCODER.encode(value).encode("utf-8")
     except Exception as e:
         raise MarshalFault(
             LambdaError.build(
