@@ -79,14 +79,58 @@ def _http_kind(event: Mapping[str, Any], context: Mapping[str, Any]) -> str | No
     return None
 
 
-def _cognito_kind(trigger_source: str) -> str:
-    prefix = trigger_source.split("_", 1)[0]
+def _cognito_kind(event: Mapping[str, Any]) -> str | None:
+    prefix = str(event["triggerSource"]).split("_", 1)[0]
     prefix = TRIGGER_ALIASES.get(prefix, prefix)
     if prefix in TRIGGER_KINDS:
         return "cognito-" + TRIGGER_KINDS[prefix]
+    trigger = _cognito_trigger_by_shape(_map(event.get("request")), _map(event.get("response")))
+    if trigger:
+        return "cognito-" + trigger
+    if not prefix[:1].isupper():
+        return None
     # A trigger added after this table: kebab-case its prefix rather than failing.
     kebab = "".join("-" + c.lower() if c.isupper() else c for c in prefix).lstrip("-")
     return "cognito-" + kebab
+
+
+def _cognito_trigger_by_shape(request: Mapping[str, Any], response: Mapping[str, Any]) -> str:
+    """The trigger of an event whose triggerSource is a placeholder ("trigger_source" in the
+    .NET library's samples), from the request and response fields only that trigger has."""
+    asked, answered = set(request), set(response)
+    if {"providerName", "providerType"} & asked or "userAttributesToMap" in answered:
+        return "inbound-federation"
+    if "password" in asked:
+        return "user-migration"
+    if "challengeAnswer" in asked or "answerCorrect" in answered:
+        return "verify-auth-challenge"
+    if {"issueTokens", "failAuthentication"} & answered:
+        return "define-auth-challenge"
+    if {"publicChallengeParameters", "privateChallengeParameters"} & answered or (
+        "challengeName" in asked and "session" in asked
+    ):
+        return "create-auth-challenge"
+    if "session" in asked:
+        return "define-auth-challenge"
+    if "groupConfiguration" in asked or {
+        "claimsOverrideDetails", "claimsAndScopeOverrideDetails"
+    } & answered:
+        return "pre-token-generation"
+    if {"codeParameter", "usernameParameter", "linkParameter"} & asked:
+        return "custom-message"
+    if {"code", "type"} <= asked:
+        sender = str(request["type"]).lower()
+        return ("custom-sms-sender" if "sms" in sender
+                else "custom-email-sender" if "email" in sender else "")
+    if "newDeviceUsed" in asked:
+        return "post-authentication"
+    if {"autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"} & answered:
+        return "pre-signup"
+    if "userNotFound" in asked and "validationData" in asked:
+        return "pre-authentication"
+    if "userAttributes" in asked and asked <= {"userAttributes", "clientMetadata"} and not answered:
+        return "post-confirmation"
+    return ""
 
 
 def _is_firehose(event: Mapping[str, Any]) -> bool:
@@ -168,7 +212,7 @@ def detect_event_type(event: Any) -> str | None:
     if _is_appsync_resolver(event):
         return "appsync"
     if isinstance(event.get("triggerSource"), str) and "userPoolId" in event:
-        return _cognito_kind(event["triggerSource"])
+        return _cognito_kind(event)
     if event.get("eventType") == "SyncTrigger" and "identityPoolId" in event:
         return "cognito-sync"
     if "bot" in event and ("sessionState" in event or "interpretations" in event):

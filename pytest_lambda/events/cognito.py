@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._core import DEFAULT_REGION, Event, Variant, factory, new_uuid, register
-from ._schema import ANY, INT, STR, nullable, obj, pattern, str_map
+from ._schema import ANY, INT, STR, nullable, obj, str_map
 
 # triggerSource prefix -> kind suffix, as AWS names the triggers in the console.
 TRIGGER_KINDS: dict[str, str] = {
@@ -175,10 +175,11 @@ def _make(prefix: str) -> CognitoFactory:
 
 
 def _schema(prefix: str) -> dict[str, Any]:
-    sources = [f"{prefix}_"] + [f"{a}$" for a, p in TRIGGER_ALIASES.items() if p == prefix]
+    # triggerSource is not checked against the trigger: the .NET library's samples say
+    # "trigger_source", the Go and Java ones "PreTokenGen"; detection reads the shape too.
     return obj(
         {
-            "triggerSource": pattern("^(" + "|".join(sources) + ")"),
+            "triggerSource": STR,
             "userPoolId": STR,
             "request": obj({}, {"userAttributes": str_map(ANY)}),
         },

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-
 from ._core import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -51,11 +50,12 @@ _RECORD = obj(
 )
 DYNAMODB_SCHEMA = records(_RECORD)
 
+
 @functools.cache
 def _serializer() -> Any:
     # boto3 costs a tenth of a second to import: only pay for it when a DynamoDB event
     # is built.
-    from boto3.dynamodb.types import TypeSerializer  # type: ignore[import-untyped]
+    from boto3.dynamodb.types import TypeSerializer
 
     return TypeSerializer()
 

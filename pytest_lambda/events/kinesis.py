@@ -17,7 +17,7 @@ from ._core import (
     register,
     to_bytes,
 )
-from ._schema import ARN, INT, NUM, STR, arr, obj
+from ._schema import ARN, NUM, STR, arr, obj
 from ._schema import records as records_envelope
 
 # What a test may hand over as a record: UTF-8 text, raw bytes, or JSON-able data.

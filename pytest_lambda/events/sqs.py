@@ -21,7 +21,7 @@ from ._core import (
     register,
     to_bytes,
 )
-from ._schema import ARN, STR, obj, records, str_map
+from ._schema import ARN, STR, nullable, obj, records, str_map
 
 AttributeValue = str | int | float | bytes
 
@@ -36,7 +36,8 @@ _RECORD = obj(
         "receiptHandle": STR,
         "attributes": str_map(STR),
         "messageAttributes": str_map(
-            obj({"dataType": STR}, {"stringValue": STR, "binaryValue": STR})
+            # An attribute carries one of the two; the other may be sent as null.
+            obj({"dataType": STR}, {"stringValue": nullable(STR), "binaryValue": nullable(STR)})
         ),
         "md5OfBody": STR,
         "md5OfMessageAttributes": {"type": ["string", "null"]},
