@@ -92,6 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder = _Recorder()
     config.stash[_recorder_key] = recorder
     add_invocation_listener(recorder.record)
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistRecords(recorder), "pytest-lambda-xdist")
     preload = config.getini("lambda_preload")
     if preload:
         sandbox.configure(preload=preload)
@@ -127,15 +129,36 @@ def _shutdown_if_outermost(config: pytest.Config) -> None:
 
 @dataclass
 class _Recorder:
-    """Every invocation of the run, and those of the test being run."""
+    """A record of every invocation of the run, and the test being run's invocations.
 
-    all: list[Invocation] = field(default_factory=list)
+    The run keeps records (plain dicts), not Invocations: those hold logs and payloads,
+    and a long run would keep them all alive.
+    """
+
+    records: list[dict[str, Any]] = field(default_factory=list)
     current: list[Invocation] | None = None
+    current_test: str | None = None
 
     def record(self, invocation: Invocation) -> None:
-        self.all.append(invocation)
+        record = invocation.to_record()
+        record["test"] = self.current_test
+        self.records.append(record)
         if self.current is not None:
             self.current.append(invocation)
+
+
+class _XdistRecords:
+    """Brings the records of pytest-xdist workers to the controller's summary and report."""
+
+    def __init__(self, recorder: _Recorder) -> None:
+        self._recorder = recorder
+
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        self._recorder.records.extend(output.get(_WORKER_OUTPUT_KEY, []))
+
+
+_WORKER_OUTPUT_KEY = "pytest_lambda_records"
 
 
 _recorder_key = pytest.StashKey[_Recorder]()
@@ -145,10 +168,20 @@ _recorder_key = pytest.StashKey[_Recorder]()
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     recorder = item.config.stash[_recorder_key]
     recorder.current = item.stash.setdefault(_invocations_key, [])
+    recorder.current_test = item.nodeid
     try:
         return (yield)
     finally:
         recorder.current = None
+        recorder.current_test = None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    recorder = session.config.stash.get(_recorder_key, None)
+    if workeroutput is not None and recorder is not None:
+        # An xdist worker: the controller prints the summary for the whole run.
+        workeroutput[_WORKER_OUTPUT_KEY] = recorder.records
 
 
 @pytest.hookimpl(wrapper=True)
@@ -252,9 +285,9 @@ def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     recorder = config.stash.get(_recorder_key, None)
-    if recorder is None or not recorder.all:
+    if recorder is None or not recorder.records or hasattr(config, "workeroutput"):
         return
-    functions = _aggregate(recorder.all)
+    functions = _aggregate(recorder.records)
     terminalreporter.section("pytest-lambda")
     header = (
         f"{'function':<28} {'invokes':>7} {'errors':>6} {'timeouts':>8} {'cold':>5} "
@@ -271,35 +304,35 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     path = config.getoption("--lambda-report")
     if path:
         report = {
-            "invocations": [invocation.to_record() for invocation in recorder.all],
+            "invocations": recorder.records,
             "functions": functions,
         }
         Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         terminalreporter.write_line(f"pytest-lambda report written to {path}")
 
 
-def _aggregate(invocations: list[Invocation]) -> dict[str, dict[str, Any]]:
-    by_function: dict[str, list[Invocation]] = {}
-    for invocation in invocations:
-        by_function.setdefault(invocation.function_name, []).append(invocation)
+def _aggregate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    by_function: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_function.setdefault(record["function"], []).append(record)
     aggregates = {}
     for name, group in by_function.items():
-        durations = [i.duration_ms for i in group]
+        durations = [r["duration_ms"] for r in group]
         error_kinds: dict[str, int] = {}
-        for i in group:
-            if i.error is not None:
-                error_kinds[i.error.kind.name] = error_kinds.get(i.error.kind.name, 0) + 1
+        for r in group:
+            if r["error_kind"] is not None:
+                error_kinds[r["error_kind"]] = error_kinds.get(r["error_kind"], 0) + 1
         aggregates[name] = {
             "invocations": len(group),
-            "errors": sum(1 for i in group if i.status == "error"),
-            "timeouts": sum(1 for i in group if i.status == "timeout"),
+            "errors": sum(1 for r in group if r["status"] == "error"),
+            "timeouts": sum(1 for r in group if r["status"] == "timeout"),
             "error_kinds": error_kinds,
-            "cold_starts": sum(1 for i in group if i.cold_start),
+            "cold_starts": sum(1 for r in group if r["cold_start"]),
             "p50_duration_ms": round(statistics.median(durations), 2),
             "max_duration_ms": round(max(durations), 2),
-            "max_memory_used_mb": max(i.max_memory_used_mb for i in group),
-            "billed_duration_ms": sum(i.billed_duration_ms for i in group),
-            "cost_usd": sum(i.cost_usd for i in group),
+            "max_memory_used_mb": max(r["max_memory_used_mb"] for r in group),
+            "billed_duration_ms": sum(r["billed_duration_ms"] for r in group),
+            "cost_usd": sum(r["cost_usd"] for r in group),
         }
     return aggregates
 

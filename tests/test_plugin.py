@@ -349,3 +349,26 @@ def test_lambda_event_fixture_gives_fresh_copies(pytester: pytest.Pytester) -> N
     result.stdout.fnmatch_lines(
         ["*unknown event 's3-pt'; did you mean 's3-put'? Run 'pytest-lambda events' to list them."]
     )
+
+
+def test_xdist_workers_report_to_the_controller(project: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        @pytest.mark.lambda_function("app.handler")
+        def test_invoke(lambda_invoke, n):
+            lambda_invoke({"n": n}).assert_ok()
+        """
+    )
+    result = project.runpytest_subprocess("-n", "2", "--lambda-report=report.json")
+    result.assert_outcomes(passed=4)
+    result.stdout.fnmatch_lines(["*= pytest-lambda =*", "app-handler * 4 * 0 * 0 * 4 *"])
+    report = json.loads((project.path / "report.json").read_text())
+    assert len(report["invocations"]) == 4
+    assert {r["test"] for r in report["invocations"]} == {
+        f"test_it.py::test_invoke[{n}]" for n in range(4)
+    }
+    assert report["functions"]["app-handler"]["cold_starts"] == 4
