@@ -99,6 +99,16 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+# A record a test hands to the streaming and queue factories (Kinesis, Firehose, Kafka, MQ):
+# UTF-8 text, raw bytes, or JSON-able data.
+Payload = str | bytes | dict[str, Any] | list[Any]
+
+
+def b64_payload(payload: Payload) -> str:
+    """A record's data as those sources deliver it: its bytes (see to_bytes), base64-encoded."""
+    return b64(to_bytes(payload))
+
+
 # -- factories -------------------------------------------------------------------------------
 
 

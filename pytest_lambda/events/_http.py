@@ -7,11 +7,29 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus, urlencode
 
-from ._core import b64
+from ._core import b64, hex_id, now
 
 # A header or query parameter given by a test: one value, or several for a repeated name.
 MultiValue = str | list[str]
 Body = str | bytes | dict[str, Any] | list[Any] | None
+
+# The client address the HTTP factories put in X-Forwarded-For and sourceIp by default.
+SOURCE_IP = "198.51.100.7"
+
+
+def trace_id() -> str:
+    """An X-Ray trace header value as API Gateway and ALB add it (X-Amzn-Trace-Id)."""
+    return f"Root=1-{int(now().timestamp()):08x}-{hex_id(24)}"
+
+
+def forwarded_headers(source_ip: str) -> dict[str, str]:
+    """The headers API Gateway and ALB add to every request they pass on, in their order."""
+    return {
+        "X-Amzn-Trace-Id": trace_id(),
+        "X-Forwarded-For": source_ip,
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+    }
 
 
 def as_lists(values: Mapping[str, MultiValue] | None) -> dict[str, list[str]]:
@@ -49,9 +67,19 @@ def encode_body(body: Body) -> tuple[str | None, bool, str | None]:
 
 
 def merge_headers(
-    defaults: Mapping[str, str], given: Mapping[str, MultiValue] | None, *, lower: bool
+    defaults: Mapping[str, str],
+    given: Mapping[str, MultiValue] | None,
+    *,
+    lower: bool,
+    content_type: str | None = None,
 ) -> dict[str, list[str]]:
-    """Given headers replace defaults case-insensitively, as HTTP header names are."""
+    """Given headers replace defaults case-insensitively, as HTTP header names are.
+
+    `content_type` (the one `encode_body` implies) joins the defaults last, so a given
+    Content-Type still wins; `lower` lowercases every name, defaults' included.
+    """
+    if content_type:
+        defaults = {**defaults, "content-type" if lower else "Content-Type": content_type}
     given_lists = as_lists(given)
     taken = {k.lower() for k in given_lists}
     merged = {k: [v] for k, v in defaults.items() if k.lower() not in taken}

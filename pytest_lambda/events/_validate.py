@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import reprlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -74,34 +75,78 @@ def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(schema_for(kind))
 
 
-def _located(error: ValidationError) -> tuple[str, Any, str]:
-    """-> (path, value, reason); a missing property is reported at its own path."""
-    parts = list(error.absolute_path)
+Parts = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One thing wrong with an event: where (`parts`, as a JSON path by `path`), what, and the
+    offending value (None, with `missing` set, when the property is absent)."""
+
+    parts: Parts
+    problem: str
+    # Not compared: one path holds one value, and values (dicts, lists) need not hash.
+    value: Any = field(default=None, compare=False)
+    missing: bool = False
+
+    @property
+    def path(self) -> str:
+        return json_path(self.parts)
+
+    def message(self, kind: str) -> str:
+        """`<kind> event invalid at <path>: <what is wrong>[; got <value>]`."""
+        text = f"{kind} event invalid at {self.path}: {self.problem}"
+        return text if self.missing else f"{text}; got {_short.repr(self.value)}"
+
+    def sort_key(self) -> tuple[tuple[tuple[int, int, str], ...], str]:
+        # Array indexes compare as numbers: $.Records[2] before $.Records[10].
+        return (
+            tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in self.parts),
+            self.problem,
+        )
+
+
+def _problem(error: ValidationError) -> str:
+    """jsonschema's message without the leading repr of the value, which is shown apart."""
+    reason: str = error.message
+    shown = repr(error.instance)
+    if reason.startswith(shown + " "):
+        reason = "value " + reason[len(shown) + 1 :]
+    return reason if len(reason) <= 160 else reason[:157] + "..."
+
+
+def violations(error: ValidationError) -> list[Violation]:
+    """The violations one error stands for; a missing property is reported at its own path.
+
+    jsonschema yields a `required` error per missing property, but the error names the
+    property only in its message, so each one is expanded to every missing property of the
+    object and the caller drops the repeats.
+    """
+    parts: Parts = tuple(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [p for p in error.validator_value if p not in error.instance]
         if missing:
-            return json_path([*parts, missing[0]]), None, "required property is missing"
-    return json_path(parts), error.instance, error.message
+            return [
+                Violation((*parts, name), f"required property {name!r} is missing", missing=True)
+                for name in missing
+            ]
+    return [Violation(parts, _problem(error), error.instance)]
 
 
-def _describe(kind: str, error: ValidationError) -> tuple[str, str, Any]:
-    path, value, reason = _located(error)
-    shown = "<missing>" if error.validator == "required" else _short.repr(value)
-    if len(reason) > 160:
-        reason = reason[:157] + "..."
-    return f"{kind} event invalid at {path}: {shown} ({reason})", path, value
-
-
-def errors_for(event: Any, kind: str) -> list[ValidationError]:
-    return sorted(validator(kind).iter_errors(event), key=lambda e: list(map(str, e.path)))
+def all_violations(event: Any, kind: str) -> list[Violation]:
+    """Every violation once, sorted by path."""
+    found = {v for error in validator(kind).iter_errors(event) for v in violations(error)}
+    return sorted(found, key=Violation.sort_key)
 
 
 def check(event: Any, kind: str) -> None:
     error = best_match(validator(kind).iter_errors(event))
     if error is not None:
-        message, path, value = _describe(kind, error)
-        raise EventValidationError(message, kind=kind, path=path, value=value)
+        violation = violations(error)[0]
+        raise EventValidationError(
+            violation.message(kind), kind=kind, path=violation.path, value=violation.value
+        )
 
 
 def messages(event: Any, kind: str) -> list[str]:
-    return [_describe(kind, e)[0] for e in errors_for(event, kind)]
+    return [v.message(kind) for v in all_violations(event, kind)]

@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote_plus
 
-from ._core import DEFAULT_ACCOUNT, DEFAULT_REGION, Event, Variant, factory, hex_id, now, register
-from ._http import Body, MultiValue, as_lists, encode_body, last_values, merge_headers
+from ._core import DEFAULT_ACCOUNT, DEFAULT_REGION, Event, Variant, factory, register
+from ._http import (
+    SOURCE_IP,
+    Body,
+    MultiValue,
+    as_lists,
+    encode_body,
+    forwarded_headers,
+    last_values,
+    merge_headers,
+)
 from ._schema import BOOL, HEADERS, MULTI_HEADERS, STR, nullable, obj
 
 ALB_SCHEMA = obj(
@@ -38,7 +47,7 @@ def alb(
     target_group: str = "lambda-279XGJDqGZ5rsrHC2Fjr/49e9d65c45c6791a",
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
-    source_ip: str = "198.51.100.7",
+    source_ip: str = SOURCE_IP,
 ) -> Event:
     """An ALB request; `multi_value=True` sends the multi-value maps instead of the plain ones.
 
@@ -52,14 +61,9 @@ def alb(
         "connection": "keep-alive",
         "host": host,
         "user-agent": "curl/8.5.0",
-        "x-amzn-trace-id": f"Root=1-{int(now().timestamp()):08x}-{hex_id(24)}",
-        "x-forwarded-for": source_ip,
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
+        **forwarded_headers(source_ip),
     }
-    if content_type:
-        defaults["content-type"] = content_type
-    multi_headers = merge_headers(defaults, headers, lower=True)
+    multi_headers = merge_headers(defaults, headers, lower=True, content_type=content_type)
     multi_query = {
         quote_plus(k): [quote_plus(v) for v in vs] for k, vs in as_lists(query).items()
     }

@@ -21,11 +21,13 @@ from ._core import (
     register,
 )
 from ._http import (
+    SOURCE_IP,
     Body,
     MultiValue,
     as_lists,
     cookie_list,
     encode_body,
+    forwarded_headers,
     joined_values,
     last_values,
     merge_headers,
@@ -48,7 +50,6 @@ from ._schema import (
 
 DEFAULT_API_ID = "1234567890"
 _USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-_SOURCE_IP = "198.51.100.7"
 
 _IDENTITY_FIELDS = (
     "accessKey",
@@ -206,10 +207,6 @@ def _host(api_id: str, region: str) -> str:
     return f"{api_id}.execute-api.{region}.amazonaws.com"
 
 
-def _trace_id() -> str:
-    return f"Root=1-{int(now().timestamp()):08x}-{hex_id(24)}"
-
-
 def _identity(source_ip: str, user_agent: str) -> Event:
     identity: Event = dict.fromkeys(_IDENTITY_FIELDS)
     identity.update(sourceIp=source_ip, userAgent=user_agent)
@@ -232,7 +229,7 @@ def apigateway_rest(
     api_id: str = DEFAULT_API_ID,
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
-    source_ip: str = _SOURCE_IP,
+    source_ip: str = SOURCE_IP,
     version: str | None = None,
 ) -> Event:
     """A REST API proxy integration request; `version="1.0"` makes an HTTP API payload 1.0.
@@ -247,14 +244,9 @@ def apigateway_rest(
         "Accept": "*/*",
         "Host": _host(api_id, region),
         "User-Agent": _USER_AGENT,
-        "X-Amzn-Trace-Id": _trace_id(),
-        "X-Forwarded-For": source_ip,
-        "X-Forwarded-Port": "443",
-        "X-Forwarded-Proto": "https",
+        **forwarded_headers(source_ip),
     }
-    if content_type:
-        defaults["Content-Type"] = content_type
-    multi_headers = merge_headers(defaults, headers, lower=False)
+    multi_headers = merge_headers(defaults, headers, lower=False, content_type=content_type)
     multi_query = as_lists(query)
     resource = resource or resource_for(path, path_parameters)
     user_agent = last_values(multi_headers).get("User-Agent", _USER_AGENT)
@@ -324,14 +316,9 @@ def v2_event(
         "content-length": str(len(text or "")),
         "host": domain_name,
         "user-agent": _USER_AGENT,
-        "x-amzn-trace-id": _trace_id(),
-        "x-forwarded-for": source_ip,
-        "x-forwarded-port": "443",
-        "x-forwarded-proto": "https",
+        **forwarded_headers(source_ip),
     }
-    if content_type:
-        defaults["content-type"] = content_type
-    multi_headers = merge_headers(defaults, headers, lower=True)
+    multi_headers = merge_headers(defaults, headers, lower=True, content_type=content_type)
     # Payload 2.0 moves cookies out of the headers into their own array.
     cookie_values = cookie_list(cookies)
     for header in multi_headers.pop("cookie", []):
@@ -396,7 +383,7 @@ def apigateway_http(
     api_id: str = DEFAULT_API_ID,
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
-    source_ip: str = _SOURCE_IP,
+    source_ip: str = SOURCE_IP,
 ) -> Event:
     """An HTTP API request, payload format 2.0: rawPath, rawQueryString and cookies derived.
 
@@ -435,7 +422,7 @@ def apigateway_websocket(
     stage: str = "production",
     api_id: str = DEFAULT_API_ID,
     region: str = DEFAULT_REGION,
-    source_ip: str = _SOURCE_IP,
+    source_ip: str = SOURCE_IP,
 ) -> Event:
     """A WebSocket API route event: CONNECT ($connect), MESSAGE ($default) or DISCONNECT."""
     moment = now()
@@ -469,10 +456,7 @@ def apigateway_websocket(
                 "Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits",
                 "Sec-WebSocket-Key": amz_id(22) + "==",
                 "Sec-WebSocket-Version": "13",
-                "X-Amzn-Trace-Id": _trace_id(),
-                "X-Forwarded-For": source_ip,
-                "X-Forwarded-Port": "443",
-                "X-Forwarded-Proto": "https",
+                **forwarded_headers(source_ip),
             },
             headers,
             lower=False,

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ._core import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
     Event,
+    Payload,
     b64,
+    b64_payload,
     epoch_ms,
     factory,
     new_uuid,
     register,
-    to_bytes,
 )
 from ._schema import INT, STR, arr, enum, obj, str_map
-
-Payload = str | bytes | dict[str, Any] | list[Any]
 
 _RECORD = obj(
     {"topic": STR, "partition": INT, "offset": INT, "timestamp": INT, "value": {}},
@@ -57,7 +55,7 @@ def _records(
             "timestamp": now_ms,
             "timestampType": "CREATE_TIME",
             "key": b64(key.encode()) if key is not None else None,
-            "value": b64(to_bytes(value)),
+            "value": b64_payload(value),
             # Kafka header values reach Lambda as lists of byte values.
             "headers": [{k: list(v.encode()) for k, v in (headers or {}).items()}]
             if headers

@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._core import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
     Event,
+    Payload,
     Variant,
-    b64,
+    b64_payload,
     digits,
     factory,
     new_uuid,
     now,
     register,
-    to_bytes,
 )
 from ._schema import ARN, NUM, STR, arr, obj
 from ._schema import records as records_envelope
-
-# What a test may hand over as a record: UTF-8 text, raw bytes, or JSON-able data.
-Payload = str | bytes | dict[str, Any] | list[Any]
 
 _B64 = {"type": "string", "contentEncoding": "base64"}
 
@@ -75,7 +70,7 @@ def kinesis(
                     "kinesisSchemaVersion": "1.0",
                     "partitionKey": partition_key,
                     "sequenceNumber": sequence,
-                    "data": b64(to_bytes(payload)),
+                    "data": b64_payload(payload),
                     "approximateArrivalTimestamp": arrival,
                 },
                 "eventSource": "aws:kinesis",
@@ -148,7 +143,7 @@ def firehose(
         record: Event = {
             "recordId": f"{sequence}{index:06d}",
             "approximateArrivalTimestamp": arrival,
-            "data": b64(to_bytes(payload)),
+            "data": b64_payload(payload),
         }
         if source_stream:
             record["kinesisRecordMetadata"] = {

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._core import DEFAULT_ACCOUNT, DEFAULT_REGION, Event, Variant, factory, register
-from ._http import Body, MultiValue
+from ._http import SOURCE_IP, Body, MultiValue
 from .apigateway import V2_SCHEMA, v2_event
 
 DEFAULT_URL_ID = "abcdefghij0123456789klmnopqrstuv"
@@ -25,7 +25,7 @@ def function_url(
     iam_caller: bool = False,
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
-    source_ip: str = "198.51.100.7",
+    source_ip: str = SOURCE_IP,
 ) -> Event:
     """A function URL request; `iam_caller=True` adds the AWS_IAM authorizer context."""
     authorizer: dict[str, Any] | None = None

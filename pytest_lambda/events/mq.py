@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ._core import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
     Event,
+    Payload,
     Variant,
-    b64,
+    b64_payload,
     epoch_ms,
     factory,
     register,
     to_bytes,
 )
 from ._schema import BOOL, INT, STR, arr, enum, obj, str_map
-
-Payload = str | bytes | dict[str, Any] | list[Any]
 
 MQ_SCHEMA = {
     "oneOf": [
@@ -99,7 +97,7 @@ def mq(
                             "bodySize": len(to_bytes(payload)),
                         },
                         "redelivered": False,
-                        "data": b64(to_bytes(payload)),
+                        "data": b64_payload(payload),
                     }
                     for payload in payloads
                 ]
@@ -123,7 +121,7 @@ def mq(
                 "correlationId": "myJMSCoID",
                 "redelivered": False,
                 "destination": {"physicalName": queue},
-                "data": b64(to_bytes(payload)),
+                "data": b64_payload(payload),
                 "timestamp": now_ms,
                 "brokerInTime": now_ms,
                 "brokerOutTime": now_ms + 1,

@@ -55,6 +55,13 @@ _RECORD = obj(
 )
 S3_SCHEMA = records(_RECORD)
 
+# The object the notification factories (and s3_batch) talk about by default, and who
+# put or deleted it.
+_BUCKET = "amzn-s3-demo-bucket"
+_KEY = "uploads/HappyFace.jpg"
+_PRINCIPAL = "AWS:AIDAINPONIXQXHT3IKHL2"
+_REQUESTER_IP = "198.51.100.25"
+
 
 def encode_key(key: str) -> str:
     """Object keys in notifications are URL-encoded the way S3 does: spaces become '+'."""
@@ -66,17 +73,21 @@ def _sequencer() -> str:
     return f"{time.time_ns() // 1000:X}".rjust(18, "0")
 
 
-def _record(
+def _notification(
     *,
     event_name: str,
     bucket: str,
     key: str,
     region: str,
     object_fields: dict[str, Any],
+    version_id: str | None,
     principal_id: str,
     source_ip: str,
 ) -> Event:
-    return {
+    """The one-record notification S3 sends; `object_fields` are those of the event type."""
+    if version_id is not None:
+        object_fields = {**object_fields, "versionId": version_id}
+    record = {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "awsRegion": region,
@@ -99,21 +110,22 @@ def _record(
             "object": {"key": encode_key(key), **object_fields, "sequencer": _sequencer()},
         },
     }
+    return {"Records": [record]}
 
 
 @factory
 def s3_put(
     *,
-    bucket: str = "amzn-s3-demo-bucket",
-    key: str = "uploads/HappyFace.jpg",
+    bucket: str = _BUCKET,
+    key: str = _KEY,
     size: int | None = None,
     etag: str | None = None,
     content: str | bytes | None = None,
     region: str = DEFAULT_REGION,
     version_id: str | None = None,
     event_name: str = "ObjectCreated:Put",
-    principal_id: str = "AWS:AIDAINPONIXQXHT3IKHL2",
-    source_ip: str = "198.51.100.25",
+    principal_id: str = _PRINCIPAL,
+    source_ip: str = _REQUESTER_IP,
 ) -> Event:
     """An S3 ObjectCreated notification; `content` sets size and eTag (its MD5) for you."""
     if content is not None:
@@ -123,52 +135,40 @@ def s3_put(
     size = 1024 if size is None else size
     if etag is None:
         etag = md5_hex(f"{bucket}/{key}:{size}".encode())
-    fields: dict[str, Any] = {"size": size, "eTag": etag}
-    if version_id is not None:
-        fields["versionId"] = version_id
-    return {
-        "Records": [
-            _record(
-                event_name=event_name,
-                bucket=bucket,
-                key=key,
-                region=region,
-                object_fields=fields,
-                principal_id=principal_id,
-                source_ip=source_ip,
-            )
-        ]
-    }
+    return _notification(
+        event_name=event_name,
+        bucket=bucket,
+        key=key,
+        region=region,
+        object_fields={"size": size, "eTag": etag},
+        version_id=version_id,
+        principal_id=principal_id,
+        source_ip=source_ip,
+    )
 
 
 @factory
 def s3_delete(
     *,
-    bucket: str = "amzn-s3-demo-bucket",
-    key: str = "uploads/HappyFace.jpg",
+    bucket: str = _BUCKET,
+    key: str = _KEY,
     region: str = DEFAULT_REGION,
     version_id: str | None = None,
     event_name: str = "ObjectRemoved:Delete",
-    principal_id: str = "AWS:AIDAINPONIXQXHT3IKHL2",
-    source_ip: str = "198.51.100.25",
+    principal_id: str = _PRINCIPAL,
+    source_ip: str = _REQUESTER_IP,
 ) -> Event:
     """An S3 ObjectRemoved notification (no size or eTag, as S3 sends it)."""
-    fields: dict[str, Any] = {}
-    if version_id is not None:
-        fields["versionId"] = version_id
-    return {
-        "Records": [
-            _record(
-                event_name=event_name,
-                bucket=bucket,
-                key=key,
-                region=region,
-                object_fields=fields,
-                principal_id=principal_id,
-                source_ip=source_ip,
-            )
-        ]
-    }
+    return _notification(
+        event_name=event_name,
+        bucket=bucket,
+        key=key,
+        region=region,
+        object_fields={},
+        version_id=version_id,
+        principal_id=principal_id,
+        source_ip=source_ip,
+    )
 
 
 S3_BATCH_SCHEMA = obj(
@@ -190,7 +190,7 @@ S3_BATCH_SCHEMA = obj(
 @factory
 def s3_batch(
     *,
-    bucket: str = "amzn-s3-demo-bucket",
+    bucket: str = _BUCKET,
     keys: list[str] | None = None,
     schema_version: str = "1.0",
     user_arguments: dict[str, str] | None = None,
@@ -247,7 +247,7 @@ def s3_object_lambda(
     user: str = "myuser",
 ) -> Event:
     """An S3 Object Lambda GetObject request (protocol 1.00)."""
-    path = "/" + quote_plus(key, safe="/")
+    path = "/" + encode_key(key)
     supporting = f"{supporting_access_point}-{account}.s3-accesspoint.{region}.amazonaws.com"
     return {
         "xAmzRequestId": new_uuid(),

@@ -62,9 +62,9 @@ def vpc_lattice(
         "user-agent": "curl/8.5.0",
         "x-forwarded-for": "10.0.1.25",
     }
-    if content_type:
-        defaults["content-type"] = content_type
-    plain_headers = joined_values(merge_headers(defaults, headers, lower=True))
+    plain_headers = joined_values(
+        merge_headers(defaults, headers, lower=True, content_type=content_type)
+    )
     plain_query = joined_values(as_lists(query))
     if version == "1.0":
         return {

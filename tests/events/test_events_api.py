@@ -151,6 +151,37 @@ def test_validation_errors_lists_every_violation() -> None:
     assert any("$.isBase64Encoded" in e for e in errors)
 
 
+def test_validation_errors_report_each_missing_field_once_at_its_own_path() -> None:
+    # Regression: four missing fields in one SQS record printed
+    # "$.Records[0].messageId: <missing>" four times.
+    event = events.sqs()
+    for name in ("messageId", "body", "eventSource", "eventSourceARN"):
+        del event["Records"][0][name]
+    assert validation_errors(event, "sqs") == [
+        f"sqs event invalid at $.Records[0].{name}: required property {name!r} is missing"
+        for name in ("body", "eventSource", "eventSourceARN", "messageId")
+    ]
+
+
+def test_validation_errors_are_unique_sorted_by_path_and_show_the_value() -> None:
+    event = events.sqs(bodies=[f"m{i}" for i in range(11)])
+    del event["Records"][10]["messageId"]
+    del event["Records"][10]["body"]
+    event["Records"][2]["awsRegion"] = 5
+    event["Records"][2]["attributes"] = ["not", "a", "map"]
+    event["Records"][0]["eventSource"] = "aws:sns"
+    errors = validation_errors(event, "sqs")
+    assert errors == [
+        "sqs event invalid at $.Records[0].eventSource: 'aws:sqs' was expected; got 'aws:sns'",
+        "sqs event invalid at $.Records[2].attributes: value is not of type 'object'; "
+        "got ['not', 'a', 'map']",
+        "sqs event invalid at $.Records[2].awsRegion: value is not of type 'string'; got 5",
+        "sqs event invalid at $.Records[10].body: required property 'body' is missing",
+        "sqs event invalid at $.Records[10].messageId: required property 'messageId' is missing",
+    ]
+    assert len(set(errors)) == len(errors)
+
+
 def test_additional_fields_are_allowed() -> None:
     event = events.sns()
     event["Records"][0]["Sns"]["SomethingNew"] = {"added": "by AWS later"}
