@@ -111,6 +111,12 @@ class FunctionConfig:
             )
         if not re.fullmatch(r"\d{12}", str(self.account_id)):
             raise HarnessError(f"account_id must be 12 digits, got {self.account_id!r}")
+        if self.role_policy is not None:
+            # A policy that does not parse fails here, at the line that configured it, not
+            # at the first invoke under `aws`. Imported here: aws.policy imports this module.
+            from .aws.policy import load_policy
+
+            load_policy(self.role_policy)
 
     @property
     def function_name(self) -> str:

@@ -261,21 +261,19 @@ class ExecutionEnvironment(Protocol):
 
 
 InvocationListener = Callable[[Invocation], None]
-_listeners: list[InvocationListener] = []
+# A tuple, replaced whole on change: invokes iterate it while a listener may add another.
+_listeners: tuple[InvocationListener, ...] = ()
 
 
 def add_invocation_listener(listener: InvocationListener) -> None:
-    """Be told of every invocation, until a listener added later takes over.
-
-    Only the latest listener hears: a pytest session run inside a test (pytester)
-    records its own invocations without them counting in the outer session too.
-    """
-    _listeners.append(listener)
+    """Be told of every invocation (the plugin records them; triggers deliver after them)."""
+    global _listeners
+    _listeners = (*_listeners, listener)
 
 
 def remove_invocation_listener(listener: InvocationListener) -> None:
-    if listener in _listeners:
-        _listeners.remove(listener)
+    global _listeners
+    _listeners = tuple(known for known in _listeners if known is not listener)
 
 
 EnvironmentFactory = Callable[[FunctionConfig], ExecutionEnvironment]
@@ -383,8 +381,8 @@ class LambdaFunction:
 
     def _record(self, invocation: Invocation) -> None:
         self.invocations.append(invocation)
-        if _listeners:
-            _listeners[-1](invocation)
+        for listener in _listeners:
+            listener(invocation)
 
     def invoke_many(self, events: Iterable[Any], *, concurrency: int = 1) -> list[Invocation]:
         """Invoke once per event, `concurrency` at a time, results in the order of the events.
@@ -639,6 +637,9 @@ class InlineEnvironment:
         self._runtime = HandlerRuntime(config.handler, self._log, self._variables)
         self._log_handler = LambdaLogHandler(self._log, self._runtime.current)
         self._modules: dict[str, ModuleType] = {}
+        # boto3's module-level default session caches credentials and clients: each
+        # function keeps its own, as in its own process (see _enter).
+        self._boto3_session: Any = None
         self._root_level = logging.WARNING
         self._stdout = LogStream(self._log, "<stdout>")
         self._stderr = LogStream(self._log, "<stderr>")
@@ -717,6 +718,10 @@ class InlineEnvironment:
             _ROOT_LOGGER.level,
             {name: sys.modules.get(name) for name in self._modules},
         )
+        boto3: Any = sys.modules.get("boto3")
+        if boto3 is not None:
+            saved.boto3_session = boto3.DEFAULT_SESSION
+            boto3.DEFAULT_SESSION = self._boto3_session
         sys.path.insert(0, self._code_path)
         sys.modules.update(self._modules)
         tempfile.tempdir = self.tmp_dir
@@ -744,6 +749,12 @@ class InlineEnvironment:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
+        # Looked up after the modules are restored: the test's boto3, even if the function
+        # carries a copy of its own (which keeps its own default session anyway).
+        boto3: Any = sys.modules.get("boto3")
+        if boto3 is not None:
+            self._boto3_session = boto3.DEFAULT_SESSION
+            boto3.DEFAULT_SESSION = saved.boto3_session
 
 
 _ROOT_LOGGER = logging.getLogger()
@@ -771,6 +782,8 @@ class _SavedState:
     stderr: Any
     root_level: int
     shadowed_modules: dict[str, ModuleType | None]
+    # None also when boto3 was not loaded: the test process had no default session yet.
+    boto3_session: Any = None
 
 
 _HARNESS_PACKAGE = str(Path(__file__).resolve().parent)

@@ -89,7 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _sessions.append(config)
     # Real credentials hidden and real AWS endpoints refused for the whole run.
     install_guard()
-    recorder = _Recorder()
+    recorder = _Recorder(config)
     config.stash[_recorder_key] = recorder
     add_invocation_listener(recorder.record)
     if config.pluginmanager.hasplugin("xdist"):
@@ -135,11 +135,15 @@ class _Recorder:
     and a long run would keep them all alive.
     """
 
+    config: pytest.Config
     records: list[dict[str, Any]] = field(default_factory=list)
     current: list[Invocation] | None = None
     current_test: str | None = None
 
     def record(self, invocation: Invocation) -> None:
+        if _sessions[-1] is not self.config:
+            # A session run inside a test (pytester) records its own invocations.
+            return
         record = invocation.to_record()
         record["test"] = self.current_test
         self.records.append(record)

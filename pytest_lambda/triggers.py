@@ -28,7 +28,12 @@ from typing import Any, TypeVar
 from urllib.parse import quote_plus
 
 from .errors import HarnessError
-from .invoke import Invocation, LambdaFunction, add_invocation_listener, remove_invocation_listener
+from .invoke import (
+    Invocation,
+    LambdaFunction,
+    add_invocation_listener,
+    remove_invocation_listener,
+)
 
 # Lambda stops a recursive loop between functions and queues/topics/buckets after about
 # 16 invocations; past this many deliveries in one drain the harness stops the test.
@@ -438,7 +443,8 @@ def activate(hub: TriggerHub | None) -> None:
     global _active
     if hub is not None:
         _install_moto_hooks()
-        add_invocation_listener(_after_invoke)
+        if _active is None:
+            add_invocation_listener(_after_invoke)
     else:
         remove_invocation_listener(_after_invoke)
     _active = hub

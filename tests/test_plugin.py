@@ -372,3 +372,21 @@ def test_xdist_workers_report_to_the_controller(project: pytest.Pytester) -> Non
         f"test_it.py::test_invoke[{n}]" for n in range(4)
     }
     assert report["functions"]["app-handler"]["cold_starts"] == 4
+
+
+def test_invocations_are_recorded_while_aws_triggers_listen(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler")
+        def test_upload_triggers(aws, lambda_function):
+            aws.bucket("uploads").notify(lambda_function)
+            aws.s3.put_object(Bucket="uploads", Key="a.txt", Body=b"a")
+            lambda_function.invoke({})
+        """
+    )
+    result = project.runpytest("--lambda-report=report.json")
+    result.assert_outcomes(passed=1)
+    report = json.loads((project.path / "report.json").read_text())
+    assert report["functions"]["app-handler"]["invocations"] == 2

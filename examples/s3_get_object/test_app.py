@@ -1,12 +1,12 @@
-"""The blueprint under test: a real upload triggers it; its role may read the bucket only."""
+"""The s3-get-object blueprint: an upload triggers it; it returns the object's ContentType.
 
-from pathlib import Path
+Its execution role may read the `uploads` bucket and write logs, nothing else.
+"""
 
 import pytest
 
-from pytest_lambda import ErrorKind, LambdaFunction
+from pytest_lambda import ErrorKind, events
 
-HERE = Path(__file__).parent
 READ_UPLOADS = {
     "Version": "2012-10-17",
     "Statement": [
@@ -19,21 +19,16 @@ READ_UPLOADS = {
     ],
 }
 
-
-@pytest.fixture
-def function():
-    with LambdaFunction(
-        "app.lambda_handler",
-        code_dir=HERE,
-        isolation="inline",
-        name="s3-get-object",
-        role_policy=READ_UPLOADS,
-    ) as fn:
-        yield fn
+pytestmark = pytest.mark.lambda_function(
+    "app.lambda_handler",
+    code_dir="examples/s3_get_object",
+    name="s3-get-object",
+    role_policy=READ_UPLOADS,
+)
 
 
-def test_an_upload_triggers_the_function_which_returns_the_content_type(aws, function):
-    trigger = aws.bucket("uploads").notify(function, events=["s3:ObjectCreated:*"])
+def test_an_upload_triggers_the_function_which_returns_the_content_type(aws, lambda_function):
+    trigger = aws.bucket("uploads").notify(lambda_function, events=["s3:ObjectCreated:*"])
 
     aws.s3.put_object(
         Bucket="uploads", Key="photos/cat picture.png", Body=b"\x89PNG", ContentType="image/png"
@@ -44,8 +39,27 @@ def test_an_upload_triggers_the_function_which_returns_the_content_type(aws, fun
     assert trigger.events[0]["Records"][0]["s3"]["object"]["key"] == "photos/cat+picture.png"
 
 
-def test_a_bucket_the_role_cannot_read_is_a_permission_error(aws, function):
-    trigger = aws.bucket("other-bucket").notify(function)
+def test_invoked_with_an_s3_put_event(aws, lambda_invoke):
+    aws.bucket("uploads").put("docs/q1.pdf", b"%PDF-1.7", ContentType="application/pdf")
+
+    invocation = lambda_invoke(events.s3_put(bucket="uploads", key="docs/q1.pdf"))
+
+    assert invocation.assert_ok() == "application/pdf"
+
+
+def test_a_missing_object_fails_with_the_blueprints_message(aws, lambda_invoke):
+    aws.bucket("uploads")
+
+    invocation = lambda_invoke(events.s3_put(bucket="uploads", key="gone.txt"))
+
+    # botocore raises its modeled exception, and Lambda reports the class name.
+    error = invocation.assert_error("NoSuchKey")
+    assert "when calling the GetObject operation: The specified key does not exist" in error.message
+    assert "Error getting object gone.txt from bucket uploads" in invocation.logs
+
+
+def test_a_bucket_the_role_cannot_read_is_a_permission_error(aws, lambda_function):
+    trigger = aws.bucket("other-bucket").notify(lambda_function)
 
     aws.s3.put_object(Bucket="other-bucket", Key="x.txt", Body=b"x")
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-import responses
-from botocore import handlers as botocore_handlers  # type: ignore[import-untyped]
+import boto3
+from botocore import handlers as botocore_handlers
 from moto import mock_aws
 from moto.core.base_backend import BackendDict
 from moto.core.model_instances import reset_model_data

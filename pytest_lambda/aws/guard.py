@@ -2,7 +2,8 @@
 
 Importing this module is cheap on purpose (no botocore): a worker process calls
 `install_in_worker()` before the handler's Init, and the Init Duration it reports must
-reflect the handler's own imports. The botocore hook is added when botocore loads.
+reflect the handler's own imports. The botocore hook (and in a worker the `requests`
+forwarder of `outbound`) is added when that library loads.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import ipaddress
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ from ..environment import (
     remove_environment_overlay,
 )
 from ..errors import HarnessError
+from . import outbound
 
 # Variables through which botocore finds real credentials, profiles or a credential
 # endpoint; all are hidden while the guard is installed.
@@ -57,11 +59,6 @@ def safe_variables() -> dict[str, str]:
     }
 
 
-# Sent with every request to a loopback endpoint: the caller's access key id, read from
-# the environment at call time (added after signing, so the signature is unaffected).
-CALLER_HEADER = "x-pytest-lambda-caller"
-
-
 class RealAWSCallBlocked(HarnessError):
     """A test or a handler tried to send a request to a real AWS endpoint."""
 
@@ -86,9 +83,6 @@ def block_real_aws(request: Any, event_name: str = "", **kwargs: Any) -> None:
     """
     url = str(getattr(request, "url", ""))
     if is_loopback_url(url):
-        # Inline functions share one boto3 (and its cached credentials) with each other;
-        # the variables of the function running now say who is calling the mocked AWS.
-        request.headers[CALLER_HEADER] = os.environ.get("AWS_ACCESS_KEY_ID", "")
         return
     if _moto_serves(request) and (fixture_active or _moto_mocks_active() > session_mocks):
         return
@@ -143,22 +137,30 @@ def _remove_from_botocore() -> None:
         ]
 
 
-class _GuardingLoader(importlib.abc.Loader):
-    """Runs botocore.handlers as its own loader would, then adds the guard to it."""
+Patch = Callable[[ModuleType], None]
 
-    def __init__(self, loader: importlib.abc.Loader) -> None:
+
+class _PatchingLoader(importlib.abc.Loader):
+    """Runs a module as its own loader would, then patches it."""
+
+    def __init__(self, loader: importlib.abc.Loader, patch: Patch) -> None:
         self._loader = loader
+        self._patch = patch
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
-        _add_to_botocore(module)
+        self._patch(module)
 
 
-class _BotocoreImportHook(importlib.abc.MetaPathFinder):
-    """Adds the guard to botocore's built-in handlers when (and only if) botocore loads."""
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches modules when (and only if) they load: botocore's handlers get the guard,
+    a worker's `requests` adapter its forwarder."""
+
+    def __init__(self) -> None:
+        self.patches: dict[str, Patch] = {}
 
     def find_spec(
         self,
@@ -166,24 +168,34 @@ class _BotocoreImportHook(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != "botocore.handlers":
+        patch = self.patches.get(fullname)
+        if patch is None:
             return None
         for finder in sys.meta_path:
             if finder is self:
                 continue
             spec = finder.find_spec(fullname, path, target)
             if spec is not None and spec.loader is not None:
-                spec.loader = _GuardingLoader(spec.loader)
+                spec.loader = _PatchingLoader(spec.loader, patch)
                 return spec
         return None
 
 
+def _patch_on_import(name: str, patch: Patch) -> None:
+    """Patch module `name` now if it is loaded, else when it loads."""
+    module = sys.modules.get(name)
+    if module is not None:
+        patch(module)
+        return
+    hook = next((f for f in sys.meta_path if isinstance(f, _PatchOnImport)), None)
+    if hook is None:
+        hook = _PatchOnImport()
+        sys.meta_path.insert(0, hook)
+    hook.patches[name] = patch
+
+
 def _guard_botocore() -> None:
-    handlers_module = sys.modules.get("botocore.handlers")
-    if handlers_module is not None:
-        _add_to_botocore(handlers_module)
-    elif not any(isinstance(finder, _BotocoreImportHook) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _BotocoreImportHook())
+    _patch_on_import("botocore.handlers", _add_to_botocore)
     boto3: Any = sys.modules.get("boto3")
     if boto3 is not None:
         # The default session was built before the guard (and may hold real credentials).
@@ -191,12 +203,19 @@ def _guard_botocore() -> None:
 
 
 def install_in_worker() -> None:
-    """For a worker process before Init: guard botocore when the handler imports it.
+    """For a worker process before Init: guard botocore when the handler imports it, and
+    send its `requests` calls to the test process (see `outbound`).
 
-    Cheap: imports nothing. The worker's variables already come from lambda_environment()
-    (fake credentials, config files pointed away, the mocked endpoint when `aws` is on).
+    Cheap: imports nothing heavy. The worker's variables already come from
+    lambda_environment() (fake credentials, config files pointed away, the mocked
+    endpoint when `aws` is on, the test process's outbound address).
     """
     _guard_botocore()
+    address = outbound.take_address()
+    if address is not None:
+        _patch_on_import(
+            "requests.adapters", lambda adapters: outbound.forward_from(adapters, address)
+        )
 
 
 def _safety_overlay(config: FunctionConfig) -> Mapping[str, str]:
@@ -222,14 +241,17 @@ class _Guard:
                 os.environ[name] = value
         _guard_botocore()
         add_environment_overlay(_safety_overlay)
+        add_environment_overlay(outbound.overlay)
         self.installed = True
 
     def uninstall(self) -> None:
         if not self.installed:
             return
+        remove_environment_overlay(outbound.overlay)
+        outbound.stop_server()
         remove_environment_overlay(_safety_overlay)
         _remove_from_botocore()
-        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _BotocoreImportHook)]
+        sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _PatchOnImport)]
         for name, value in self.saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -4,8 +4,9 @@ moto can enforce IAM (INITIAL_NO_AUTH_ACTION_COUNT), but it turns enforcement on
 every caller at once (the test's own setup calls too), checks most actions against
 resource "*", ignores NotResource and answers AccessDenied for every service. So the
 moto server's front door evaluates the policy of the calling function itself: the caller
-is known from the access key its environment was given, the action and resource from the
-request, and a refused call gets the status, error code and message that AWS returns.
+is known from the access key the request is signed with (each function's environment is
+given its own), the action and resource from the request, and a refused call gets the
+status, error code and message that AWS returns.
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..config import FunctionConfig
 from ..errors import HarnessError
-from .guard import CALLER_HEADER
-
-CALLER_VARIABLE = "HTTP_" + CALLER_HEADER.upper().replace("-", "_")
 
 # The console's "basic Lambda permissions" role (AWSLambdaBasicExecutionRole).
 BASIC_EXECUTION = {
@@ -240,7 +238,7 @@ class PolicyGate:
         if scope is None:
             return None
         key, service = scope
-        identity = self._identities.get(environ.get(CALLER_VARIABLE) or key)
+        identity = self._identities.get(key)
         if identity is None:
             return None
         call = _read_call(environ, service)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from pytest_lambda import LambdaFunction
 
 HANDLERS = Path(__file__).parent / "handlers"
 
@@ -17,3 +20,6 @@ def validate(event: Any, kind: str) -> None:
     except ImportError:
         pytest.skip("pytest_lambda.events.validate_event is not available yet")
     validate_event(event, kind)
+
+
+MakeFunction = Callable[..., LambdaFunction]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
+import io
+import time
+from urllib.parse import urlsplit
+
 import boto3
 import pytest
 
-from pytest_lambda import HarnessError, LambdaFunction
+from pytest_lambda import HarnessError
 from pytest_lambda.aws import AWS
+from pytest_lambda.aws.policy import access_key_for
 
-from ._support import HANDLERS
-
-
-def inline(handler: str, **settings: object) -> LambdaFunction:
-    return LambdaFunction(handler, code_dir=HANDLERS, isolation="inline", **settings)  # type: ignore[arg-type]
+from ._support import MakeFunction
 
 
 def test_helpers_create_ready_resources(aws: AWS) -> None:
@@ -51,13 +53,15 @@ def test_state_is_fresh_for_every_test(aws: AWS, round: int) -> None:
     aws.table("only-in-this-test")
 
 
-def test_handler_reads_what_the_test_wrote_and_the_test_reads_its_writes(aws: AWS) -> None:
+def test_handler_reads_what_the_test_wrote_and_the_test_reads_its_writes(
+    aws: AWS, aws_function: MakeFunction
+) -> None:
     aws.bucket("shared", {"in.txt": "from the test"})
-    reader = inline("aws_app.read_object")
+    reader = aws_function("aws_app.read_object")
     result = reader.invoke({"bucket": "shared", "key": "in.txt"}).assert_ok()
     assert result == {"body": "from the test", "endpoint": aws.endpoint_url}
 
-    inline("aws_app.write_object").invoke(
+    aws_function("aws_app.write_object").invoke(
         {"bucket": "shared", "key": "out.txt", "body": "from the handler"}
     ).assert_ok()
     assert aws.s3.get_object(Bucket="shared", Key="out.txt")["Body"].read() == b"from the handler"
@@ -72,6 +76,28 @@ def test_server_shares_the_in_process_backends(aws: AWS) -> None:
     assert aws.endpoint_url.startswith("http://127.0.0.1:")
 
 
+def test_server_keeps_connections_and_reads_every_body_framing(aws: AWS) -> None:
+    aws.bucket("framing")
+    endpoint = urlsplit(aws.endpoint_url)
+    connection = http.client.HTTPConnection(endpoint.hostname or "", endpoint.port)
+    for key in ("one", "two"):
+        connection.request("PUT", f"/framing/{key}", body=iter([b"ab", b"cd"]), encode_chunked=True)
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (200, b"")
+        if key == "one":
+            first_socket = connection.sock
+    assert connection.sock is first_socket, "the connection was not kept alive"
+    connection.close()
+    assert aws.s3.get_object(Bucket="framing", Key="two")["Body"].read() == b"abcd"
+
+    remote = boto3.client("s3", endpoint_url=aws.endpoint_url, region_name="us-east-1")
+    started = time.monotonic()
+    # A file body makes botocore send `Expect: 100-continue` and wait up to 1 s for it.
+    remote.put_object(Bucket="framing", Key="file", Body=io.BytesIO(b"x"), Metadata={"my_key": "v"})
+    assert time.monotonic() - started < 0.5
+    assert aws.s3.head_object(Bucket="framing", Key="file")["Metadata"] == {"my_key": "v"}
+
+
 @pytest.mark.lambda_function(region="eu-west-1")
 def test_region_follows_the_function_configuration(aws: AWS) -> None:
     assert aws.region == "eu-west-1"
@@ -81,12 +107,24 @@ def test_region_follows_the_function_configuration(aws: AWS) -> None:
     assert aws.s3.meta.region_name == "eu-west-1"
 
 
-def test_handler_region_and_fake_credentials(aws: AWS) -> None:
-    result = inline("aws_app.credentials", region="eu-central-1").invoke({}).assert_ok()
+def test_handler_region_and_fake_credentials(aws: AWS, aws_function: MakeFunction) -> None:
+    result = aws_function("aws_app.credentials", region="eu-central-1").invoke({}).assert_ok()
     assert result["region"] == "eu-central-1"
     assert result["access_key"].startswith("ASIA")
     assert result["profile"] is None
     assert "pytest-lambda-no-aws-config" in result["config_file"]
+
+
+def test_each_function_has_its_own_boto3_default_session(
+    aws: AWS, aws_function: MakeFunction
+) -> None:
+    test_session = boto3.DEFAULT_SESSION
+    first = aws_function("aws_app.default_session_key", name="first")
+    second = aws_function("aws_app.default_session_key", name="second")
+    keys = [function.invoke({}).assert_ok() for function in (first, second, first)]
+    assert keys == [access_key_for(f.config) for f in (first, second, first)]
+    assert keys[0] != keys[1]
+    assert boto3.DEFAULT_SESSION is test_session
 
 
 def test_usable_outside_pytest_as_a_context_manager() -> None:

@@ -1,4 +1,4 @@
-"""No test and no handler reaches real AWS; real credentials are hidden; HTTP is mockable."""
+"""No test and no handler reaches real AWS; real credentials are hidden."""
 
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ from pathlib import Path
 
 import boto3
 import pytest
-import requests
-import responses
 from moto import mock_aws
 
-from pytest_lambda import ErrorKind, LambdaFunction
 from pytest_lambda.aws import AWS, RealAWSCallBlocked
 
-from ._support import HANDLERS
+from ._support import MakeFunction
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,9 +35,8 @@ def test_stray_calls_stay_blocked_after_an_aws_fixture_ended() -> None:
         boto3.client("s3", region_name="us-east-1").list_buckets()
 
 
-def test_a_stray_real_call_from_a_handler_fails_the_invocation() -> None:
-    function = LambdaFunction("aws_app.real_aws", code_dir=HANDLERS, isolation="inline")
-    error = function.invoke({}).assert_error("RealAWSCallBlocked")
+def test_a_stray_real_call_from_a_handler_fails_the_invocation(aws_function: MakeFunction) -> None:
+    error = aws_function("aws_app.real_aws").invoke({}).assert_error("RealAWSCallBlocked")
     assert "sqs ListQueues" in error.message
 
 
@@ -87,10 +83,14 @@ def test_worker_guard_is_lazy_and_blocks_real_calls() -> None:
     """What a worker process runs: no botocore import until the handler imports it."""
     script = textwrap.dedent(
         """
-        import sys
+        import os, sys
         from pytest_lambda.aws.guard import install_in_worker, RealAWSCallBlocked
+        from pytest_lambda.aws.outbound import VARIABLE
+        os.environ[VARIABLE] = "127.0.0.1:9/token"
         install_in_worker()
         assert "botocore" not in sys.modules, "install_in_worker imported botocore"
+        assert "requests" not in sys.modules, "install_in_worker imported requests"
+        assert VARIABLE not in os.environ, "the handler would see the forwarding address"
         import boto3
         client = boto3.client(
             "s3", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
@@ -113,27 +113,3 @@ def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONPATH"] = str(ROOT)
     return env
-
-
-def test_handler_http_is_mocked_with_lambda_responses(
-    aws: AWS, lambda_responses: responses.RequestsMock
-) -> None:
-    lambda_responses.get("https://api.example.com/rate", json={"eur": 0.92})
-    function = LambdaFunction("aws_app.fetch_url", code_dir=HANDLERS, isolation="inline")
-    result = function.invoke({"url": "https://api.example.com/rate"}).assert_ok()
-    assert result == {"eur": 0.92}
-    assert lambda_responses.calls[0].request.url == "https://api.example.com/rate"
-
-    unregistered = function.invoke({"url": "https://elsewhere.example.com/"})
-    assert unregistered.assert_error("ConnectionError").kind is ErrorKind.UNHANDLED
-
-
-def test_lambda_responses_leaves_the_aws_fixture_working(
-    aws: AWS, lambda_responses: responses.RequestsMock
-) -> None:
-    aws.bucket("still-works", {"k": "v"})
-    assert requests.__name__ == "requests"
-    result = LambdaFunction("aws_app.read_object", code_dir=HANDLERS, isolation="inline").invoke(
-        {"bucket": "still-works", "key": "k"}
-    )
-    assert result.assert_ok()["body"] == "v"

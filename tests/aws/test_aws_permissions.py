@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from pytest_lambda import ErrorKind, HarnessError, LambdaFunction
+from pytest_lambda import ErrorKind, FunctionConfig, HarnessError, LambdaFunction
 from pytest_lambda.aws import AWS, load_policy
 
-from ._support import HANDLERS
+from ._support import HANDLERS, MakeFunction
 
 TABLE_WRITER = {
     "Version": "2012-10-17",
@@ -24,13 +27,20 @@ TABLE_WRITER = {
 }
 
 
-def function(handler: str, name: str, policy: object) -> LambdaFunction:
-    return LambdaFunction(
-        handler, code_dir=HANDLERS, isolation="inline", name=name, role_policy=policy
-    )
+Make = Callable[[str, str, object], LambdaFunction]
 
 
-def test_a_call_the_role_does_not_allow_is_denied_as_aws_words_it(aws: AWS) -> None:
+@pytest.fixture
+def function(aws_function: MakeFunction) -> Make:
+    """`function(handler, name, role_policy)` in the test's isolation."""
+
+    def make(handler: str, name: str, policy: object) -> LambdaFunction:
+        return aws_function(handler, name=name, role_policy=policy)
+
+    return make
+
+
+def test_a_call_the_role_does_not_allow_is_denied_as_aws_words_it(aws: AWS, function: Make) -> None:
     aws.table("orders")
     invocation = function("aws_app.put_item", "writer", TABLE_WRITER).invoke(
         {"table": "orders", "pk": "1"}
@@ -47,7 +57,7 @@ def test_a_call_the_role_does_not_allow_is_denied_as_aws_words_it(aws: AWS) -> N
     assert aws.dynamodb.scan(TableName="orders")["Items"] == []
 
 
-def test_an_allowed_call_goes_through(aws: AWS) -> None:
+def test_an_allowed_call_goes_through(aws: AWS, function: Make) -> None:
     aws.table("allowed")
     function("aws_app.put_item", "writer", TABLE_WRITER).invoke(
         {"table": "allowed", "pk": "1"}
@@ -55,7 +65,9 @@ def test_an_allowed_call_goes_through(aws: AWS) -> None:
     assert aws.dynamodb.scan(TableName="allowed")["Count"] == 1
 
 
-def test_s3_denial_quotes_the_resource_and_explicit_deny_wins(aws: AWS, tmp_path: Path) -> None:
+def test_s3_denial_quotes_the_resource_and_explicit_deny_wins(
+    aws: AWS, tmp_path: Path, function: Make
+) -> None:
     aws.bucket("private", {"secret.txt": "x"})
     policy_file = tmp_path / "policy.json"
     policy_file.write_text(
@@ -79,7 +91,7 @@ def test_s3_denial_quotes_the_resource_and_explicit_deny_wins(aws: AWS, tmp_path
     )
 
 
-def test_basic_execution_preset_allows_logs_only(aws: AWS) -> None:
+def test_basic_execution_preset_allows_logs_only(aws: AWS, function: Make) -> None:
     aws.table("audit")
     invocation = function("aws_app.log_and_put", "basic", "basic-execution").invoke(
         {"table": "audit"}
@@ -89,14 +101,30 @@ def test_basic_execution_preset_allows_logs_only(aws: AWS) -> None:
     assert aws.client("logs").describe_log_groups()["logGroups"][0]["logGroupName"] == "/app/basic"
 
 
-def test_without_a_policy_everything_is_allowed(aws: AWS) -> None:
+def test_without_a_policy_everything_is_allowed(aws: AWS, function: Make) -> None:
     aws.table("open")
     function("aws_app.put_item", "open-writer", None).invoke(
         {"table": "open", "pk": "1"}
     ).assert_ok()
 
 
-def test_the_test_itself_is_never_restricted(aws: AWS) -> None:
+def test_functions_sharing_boto3s_default_session_keep_their_own_role(
+    aws: AWS, function: Make
+) -> None:
+    """Inline, functions share the boto3 module: each still signs with its own credentials."""
+    aws.table("orders")
+    open_writer = function("aws_app.put_item", "open-writer", None)
+    restricted = function("aws_app.put_item", "writer", TABLE_WRITER)
+    open_writer.invoke({"table": "orders", "pk": "1"}).assert_ok()
+    restricted.invoke({"table": "orders", "pk": "2"}).assert_error(ErrorKind.PERMISSION)
+    open_writer.invoke({"table": "orders", "pk": "3"}).assert_ok()
+    assert sorted(i["pk"]["S"] for i in aws.dynamodb.scan(TableName="orders")["Items"]) == [
+        "1",
+        "3",
+    ]
+
+
+def test_the_test_itself_is_never_restricted(aws: AWS, function: Make) -> None:
     function("aws_app.put_item", "writer", TABLE_WRITER).invoke({"table": "none", "pk": "1"})
     aws.table("unrestricted").put({"pk": "test"})
 
@@ -116,6 +144,29 @@ def test_the_test_itself_is_never_restricted(aws: AWS) -> None:
 def test_a_policy_that_does_not_parse_is_refused(policy: object, message: str) -> None:
     with pytest.raises(HarnessError, match=message):
         load_policy(policy)
+
+
+def test_a_bad_policy_fails_where_the_function_is_configured(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"Statement\[0\]: Effect must be 'Allow' or 'Deny'"):
+        LambdaFunction(
+            "aws_app.put_item",
+            code_dir=HANDLERS,
+            role_policy={"Statement": [{"Effect": "Permit", "Action": "*", "Resource": "*"}]},
+        )
+    missing = tmp_path / "missing.json"
+    with pytest.raises(HarnessError, match="neither a preset"):
+        FunctionConfig("aws_app.put_item", code_dir=str(HANDLERS), role_policy=str(missing))
+
+
+def test_checking_a_policy_loads_neither_moto_nor_boto3() -> None:
+    script = (
+        "import sys\n"
+        "from pytest_lambda.config import FunctionConfig\n"
+        "FunctionConfig('app.handler', role_policy='basic-execution')\n"
+        "print(sorted({'moto', 'boto3', 'botocore'} & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_wildcards_and_not_resource() -> None:

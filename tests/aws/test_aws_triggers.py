@@ -10,12 +10,12 @@ from pytest_lambda import HarnessError, LambdaFunction
 from pytest_lambda.aws import AWS
 from pytest_lambda.triggers import hook_points
 
-from ._support import HANDLERS, validate
+from ._support import MakeFunction, validate
 
 
 @pytest.fixture
-def recorder() -> LambdaFunction:
-    return LambdaFunction("aws_app.record", code_dir=HANDLERS, isolation="inline")
+def recorder(aws_function: MakeFunction) -> LambdaFunction:
+    return aws_function("aws_app.record")
 
 
 def test_moto_hook_points_exist() -> None:
@@ -46,11 +46,11 @@ def test_s3_put_from_the_test_invokes_with_the_s3_event(aws: AWS, recorder: Lamb
 
 
 def test_s3_write_from_a_handler_triggers_another_function(
-    aws: AWS, recorder: LambdaFunction
+    aws: AWS, recorder: LambdaFunction, aws_function: MakeFunction
 ) -> None:
     aws.bucket("pipeline")
     trigger = aws.bucket("pipeline-out").notify(recorder)
-    writer = LambdaFunction("aws_app.write_object", code_dir=HANDLERS, isolation="inline")
+    writer = aws_function("aws_app.write_object")
     writer.invoke({"bucket": "pipeline-out", "key": "done.json", "body": "{}"}).assert_ok()
     assert [e["Records"][0]["s3"]["object"]["key"] for e in trigger.events] == ["done.json"]
     assert "versionId" not in trigger.events[0]["Records"][0]["s3"]["object"]
@@ -117,8 +117,8 @@ def test_table_without_stream_cannot_notify(aws: AWS, recorder: LambdaFunction) 
         aws.table("static").notify(recorder)
 
 
-def test_sqs_partial_batch_failure(aws: AWS) -> None:
-    consumer = LambdaFunction("aws_app.fail_some", code_dir=HANDLERS, isolation="inline")
+def test_sqs_partial_batch_failure(aws: AWS, aws_function: MakeFunction) -> None:
+    consumer = aws_function("aws_app.fail_some")
     queue = aws.queue("work")
     trigger = queue.notify(consumer, batch_size=5)
     aws.sqs.send_message_batch(
@@ -144,8 +144,10 @@ def test_sqs_partial_batch_failure(aws: AWS) -> None:
     assert queue.attribute("ApproximateNumberOfMessages") == "0"
 
 
-def test_sqs_failed_message_is_retried_when_visible_again(aws: AWS) -> None:
-    consumer = LambdaFunction("aws_app.fail_some", code_dir=HANDLERS, isolation="inline")
+def test_sqs_failed_message_is_retried_when_visible_again(
+    aws: AWS, aws_function: MakeFunction
+) -> None:
+    consumer = aws_function("aws_app.fail_some")
     queue = aws.queue("retry", visibility_timeout=0)
     trigger = queue.notify(consumer)
     queue.send("bad")

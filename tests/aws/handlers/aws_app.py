@@ -56,3 +56,46 @@ def fetch_url(event, context):
     import requests
 
     return requests.get(event["url"], timeout=2).json()
+
+
+def http_call(event, context):
+    import requests
+
+    session = requests.Session()
+    if "retry_on" in event:
+        from requests.adapters import HTTPAdapter
+        from urllib3.util.retry import Retry
+
+        retry = Retry(total=2, status_forcelist=event["retry_on"], backoff_factor=0)
+        session.mount("https://", HTTPAdapter(max_retries=retry))
+    response = session.request(
+        event.get("method", "GET"),
+        event["url"],
+        json=event.get("json"),
+        headers=event.get("headers"),
+        timeout=2,
+    )
+    return {
+        "status": response.status_code,
+        "reason": response.reason,
+        "body": response.text,
+        "content_type": response.headers.get("Content-Type"),
+        "cookies": response.cookies.get_dict(),
+        "url": response.url,
+        "variables": sorted(name for name in os.environ if "PYTEST_LAMBDA" in name),
+    }
+
+
+def http_error(event, context):
+    import requests
+
+    try:
+        requests.get(event["url"], timeout=2)
+    except requests.RequestException as e:
+        return {"type": type(e).__name__, "message": str(e), "url": e.request.url}
+    return "no error"
+
+
+def default_session_key(event, context):
+    boto3.client("s3")
+    return boto3.DEFAULT_SESSION.get_credentials().access_key
