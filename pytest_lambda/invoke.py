@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -631,6 +632,8 @@ class InlineEnvironment:
         self.config = config
         self._code_path = str(config.code_path)
         self.tmp_dir = tempfile.mkdtemp(prefix=f"lambda-{config.function_name}-tmp-")
+        # An environment nobody closed still leaves no directory behind.
+        self._remove_tmp = weakref.finalize(self, shutil.rmtree, self.tmp_dir, True)
         self._variables = lambda_environment(config, self.tmp_dir)
         self._environ = SwappableEnvironment(self._variables)
         self._log = LogBuffer()
@@ -704,7 +707,7 @@ class InlineEnvironment:
         return math.ceil(peak / divisor)
 
     def close(self) -> None:
-        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        self._remove_tmp()
         self._modules.clear()
 
     def _enter(self) -> _SavedState:

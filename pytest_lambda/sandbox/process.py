@@ -122,7 +122,10 @@ class ProcessEnvironment:
 
     def __init__(self, config: FunctionConfig) -> None:
         self.config = config
-        self.tmp_dir = tempfile.mkdtemp(prefix=f"lambda-{config.function_name}-tmp-")
+        self._server = registry.fork_server()
+        self.tmp_dir = tempfile.mkdtemp(
+            prefix=f"lambda-{config.function_name}-tmp-", dir=self._server.tmp_root
+        )
         spec = WorkerSpec(
             handler=config.handler,
             code_dir=str(config.code_path),
@@ -131,7 +134,6 @@ class ProcessEnvironment:
             address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
         )
         self._limit_kb = config.memory_mb * 1024
-        self._server = registry.fork_server()
         self._started = monotonic()
         try:
             self._sock, self._log_fd = self._server.spawn(spec)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from ..errors import HarnessError
 from .worker import WorkerSpec
-from .zygote import Exited, Ready
+from .zygote import TMP_ROOT_VARIABLE, Exited, Ready
 
 _START_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 5.0
@@ -31,7 +32,11 @@ class ForkServer:
         self.preload = preload
         self.owner_pid = os.getpid()
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Every environment's /tmp lives under this directory, which the zygote removes as
+        # it exits: even when the test process is killed and cannot clean up itself.
+        self.tmp_root = tempfile.mkdtemp(prefix="pytest-lambda-")
         environment = dict(os.environ)
+        environment[TMP_ROOT_VARIABLE] = self.tmp_root
         environment["PYTHONPATH"] = os.pathsep.join(
             p for p in (_PACKAGE_PARENT, environment.get("PYTHONPATH", "")) if p
         )
@@ -154,3 +159,4 @@ class ForkServer:
         self._reader.join(_STOP_TIMEOUT_S)
         self._control.close()
         self._errors.close()
+        shutil.rmtree(self.tmp_root, ignore_errors=True)

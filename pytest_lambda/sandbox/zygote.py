@@ -20,6 +20,7 @@ import importlib
 import os
 import pickle
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -28,6 +29,8 @@ from dataclasses import dataclass
 from typing import NoReturn
 
 _PR_SET_CHILD_SUBREAPER = 36
+# Where the test process keeps the environments' /tmp directories; removed on exit.
+TMP_ROOT_VARIABLE = "PYTEST_LAMBDA_TMP_ROOT"
 _MAX_CONTROL_MESSAGE = 1 << 20
 
 
@@ -175,6 +178,9 @@ def main(argv: list[str]) -> NoReturn:
         zygote.serve()
     finally:
         zygote.kill_all()
+        tmp_root = os.environ.get(TMP_ROOT_VARIABLE)
+        if tmp_root:
+            shutil.rmtree(tmp_root, ignore_errors=True)
         # No exit handlers: the zygote runs no user code, and a coverage data file
         # saved here would arrive after pytest-cov has combined the others.
         os._exit(0)

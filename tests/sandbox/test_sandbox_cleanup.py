@@ -84,6 +84,24 @@ def processes_with(token: str) -> list[int]:
     return found
 
 
+def leftover_directories(tmp_path: Path, timeout_s: float = 10.0) -> list[str]:
+    """What the harness left in the session's /tmp once its processes are gone."""
+
+    def ours() -> list[str]:
+        return sorted(
+            entry.name
+            for entry in (tmp_path / "tmp").iterdir()
+            if entry.name.startswith(("pytest-lambda-", "lambda-"))
+        )
+
+    deadline = time.monotonic() + timeout_s
+    left = ours()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = ours()
+    return left
+
+
 def wait_for_no_processes(token: str, timeout_s: float = 10.0) -> list[int]:
     deadline = time.monotonic() + timeout_s
     left = processes_with(token)
@@ -99,8 +117,11 @@ def start_inner_pytest(
     (tmp_path / "test_inner.py").write_text(INNER_TESTS.format(handlers=str(SANDBOX_HANDLERS)))
     token = uuid.uuid4().hex
     env = dict(os.environ)
+    # A /tmp of its own, to check that no environment's directory is left behind.
+    (tmp_path / "tmp").mkdir()
     env.update(
         SANDBOX_TOKEN=token,
+        TMPDIR=str(tmp_path / "tmp"),
         READY_FILE=str(tmp_path / "ready"),
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
     )
@@ -130,6 +151,7 @@ def test_normal_end_and_failing_fixture_leave_nothing(tmp_path: Path) -> None:
     output = process.communicate(timeout=60)[0].decode()
     assert "1 passed" in output and "1 error" in output, output
     assert wait_for_no_processes(token) == []
+    assert leftover_directories(tmp_path) == []
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL])
@@ -143,6 +165,7 @@ def test_interrupted_or_killed_session_leaves_nothing(tmp_path: Path, how: signa
     finally:
         process.kill()
     assert wait_for_no_processes(token) == []
+    assert leftover_directories(tmp_path) == []
 
 
 def test_xdist_worker_exit_leaves_nothing(tmp_path: Path) -> None:
@@ -151,6 +174,7 @@ def test_xdist_worker_exit_leaves_nothing(tmp_path: Path) -> None:
     output = process.communicate(timeout=90)[0].decode()
     assert "worker_dies" in output, output
     assert wait_for_no_processes(token) == []
+    assert leftover_directories(tmp_path) == []
 
 
 def test_pytest_cov_measures_handler_lines_in_workers(tmp_path: Path) -> None:
