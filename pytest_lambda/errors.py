@@ -99,11 +99,7 @@ class LambdaError:
 
     @classmethod
     def out_of_memory(cls, request_id: str) -> LambdaError:
-        return cls.sandbox(
-            ErrorKind.OUT_OF_MEMORY,
-            "Runtime.ExitError",
-            f"RequestId: {request_id} Error: Runtime exited with error: signal: killed",
-        )
+        return cls.runtime_exit(request_id, "signal: killed", kind=ErrorKind.OUT_OF_MEMORY)
 
     @classmethod
     def runtime_exit(
@@ -111,21 +107,12 @@ class LambdaError:
     ) -> LambdaError:
         """`detail` is `exit status N` or `signal: <name>`, as the platform words it.
 
-        An exit during Init has no request yet: `request_id` is "" until `for_request`.
+        An exit during an on-demand Init is reported for the request that started it.
         """
         return cls.sandbox(
             kind,
             "Runtime.ExitError",
             f"RequestId: {request_id} Error: Runtime exited with error: {detail}",
-        )
-
-    def for_request(self, request_id: str) -> LambdaError:
-        """This platform error, reported for the request whose Init failed."""
-        if "requestId" in self.payload or not self.message.startswith("RequestId:  "):
-            return self
-        message = f"RequestId: {request_id} " + self.message[len("RequestId:  ") :]
-        return LambdaError(
-            self.kind, self.error_type, message, [], {**self.payload, "errorMessage": message}
         )
 
     @property

@@ -39,6 +39,7 @@ from .runtime import (
     LogBuffer,
     LogStream,
     decode_json,
+    exit_status,
     marshal_event,
     timed_out_log_line,
 )
@@ -252,7 +253,9 @@ def _error_matches(error: LambdaError, expected: ErrorKind | str | type[BaseExce
 class ExecutionEnvironment(Protocol):
     """One Lambda execution environment: Init once, then one request at a time."""
 
-    def init(self) -> InitOutcome: ...
+    def init(self, request_id: str) -> InitOutcome:
+        """Init, on the arrival of the request `request_id` (an on-demand cold start)."""
+        ...
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome: ...
 
@@ -479,20 +482,19 @@ class LambdaFunction:
         cold_start = slot.environment is None
         if slot.environment is None:
             environment = self._factory(self.config)
-            init = environment.init()
+            init = environment.init(request_id)
             init_logs = report.init_start_line(self.config.region) + init.logs
             if init.error is not None:
                 environment.close()
-                init_error = init.error.for_request(request_id)
-                init_logs += report.init_report_line(init.duration_ms, init_error.error_type)
+                init_logs += report.init_report_line(init.duration_ms, init.error.report_error_type)
                 return self._finish(
                     request_id,
                     init_logs,
-                    InvokeOutcome("error", None, init_error, "", init.duration_ms, True),
+                    InvokeOutcome("error", None, init.error, "", init.duration_ms, True),
                     cold_start=True,
                     init_duration_ms=None,
                     memory_mb=environment.max_memory_used_mb(),
-                    platform_error=init_error.error_type,
+                    platform_error=init.error.report_error_type,
                 )
             init_duration_ms = init.duration_ms
             slot.environment = environment
@@ -647,7 +649,7 @@ class InlineEnvironment:
         self._stdout = LogStream(self._log, "<stdout>")
         self._stderr = LogStream(self._log, "<stderr>")
 
-    def init(self) -> InitOutcome:
+    def init(self, request_id: str) -> InitOutcome:
         hidden = _hide_modules_under(self._code_path)
         before = set(sys.modules)
         saved = self._enter()
@@ -656,7 +658,7 @@ class InlineEnvironment:
             return self._runtime.init()
         except SystemExit as e:
             # The runtime process would be gone: Init fails as a runtime exit.
-            error = LambdaError.runtime_exit("", _exit_detail(e, self._log), kind=ErrorKind.INIT)
+            error = LambdaError.runtime_exit(request_id, self._exit_detail(e))
             return InitOutcome(elapsed_ms(started), self._log.take(), error)
         finally:
             self._exit(saved)
@@ -695,10 +697,17 @@ class InlineEnvironment:
         )
 
     def _exited(self, request: InvokeRequest, exit: SystemExit, started: float) -> InvokeOutcome:
-        error = LambdaError.runtime_exit(request.request_id, _exit_detail(exit, self._log))
+        error = LambdaError.runtime_exit(request.request_id, self._exit_detail(exit))
         return InvokeOutcome(
             "error", None, error, self._log.take(), elapsed_ms(started), environment_lost=True
         )
+
+    def _exit_detail(self, exit: SystemExit) -> str:
+        """How the platform words the exit the runtime would have made."""
+        status, message = exit_status(exit)
+        if message is not None:
+            self._log.write(message + "\n")
+        return f"exit status {status}"
 
     def max_memory_used_mb(self) -> int:
         # In-process, the only honest figure is the test process's own peak.
@@ -761,18 +770,6 @@ class InlineEnvironment:
 
 
 _ROOT_LOGGER = logging.getLogger()
-
-
-def _exit_detail(exit: SystemExit, log: LogBuffer) -> str:
-    """How the platform words a runtime's exit (`exit status N`), as sys.exit would exit."""
-    code = exit.code
-    if code is None:
-        return "exit status 0"
-    if isinstance(code, int):
-        return f"exit status {code}"
-    # sys.exit("message") prints the message to stderr and exits with status 1.
-    log.write(f"{code}\n")
-    return "exit status 1"
 
 
 @dataclass

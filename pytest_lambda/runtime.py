@@ -164,6 +164,20 @@ def format_error_log(payload: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def exit_status(exit: SystemExit) -> tuple[int, str | None]:
+    """The status the interpreter ends with for this SystemExit, and what it prints first.
+
+    `sys.exit("message")` prints the message to stderr and exits with 1; statuses are
+    taken modulo 256, as the operating system reports them.
+    """
+    code = exit.code
+    if code is None:
+        return 0, None
+    if isinstance(code, int):
+        return code & 0xFF, None
+    return 1, str(code)
+
+
 def timed_out_log_line(request_id: str, timeout_s: float) -> str:
     """The line the platform logs when it stops a function at its timeout."""
     now = time.time()

@@ -179,6 +179,22 @@ def test_sys_exit_status_is_in_the_message(make_function) -> None:
     assert error.message.endswith("Error: Runtime exited with error: exit status 3")
 
 
+@pytest.mark.parametrize(
+    ("code", "detail"),
+    [(256, "exit status 0"), (257, "exit status 1"), ("bye", "exit status 1")],
+)
+def test_exit_status_is_what_the_operating_system_reports(
+    make_function, code: object, detail: str
+) -> None:
+    # Statuses wrap at 256 and a message means 1, in a worker and inline alike.
+    for isolation in ("inline", "process"):
+        invocation = make_function("app.exit_with", isolation=isolation).invoke({"code": code})
+        error = invocation.assert_error("Runtime.ExitError")
+        assert error.message.endswith(f"Error: Runtime exited with error: {detail}"), isolation
+        if isinstance(code, str):
+            assert f"{code}\n" in invocation.logs, isolation
+
+
 # -- the environment the handler sees ------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from ..config import FunctionConfig
 from ..context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from ..environment import add_environment_overlay, remove_environment_overlay
 from ..errors import HarnessError
+from ..events.dynamodb import plain_to_dynamodb
 from ..triggers import Trigger, TriggerHub, activate, after_call
 from . import guard, resources
 from .guard import install_guard
@@ -270,7 +271,7 @@ class AWS:
                                 f"item {dict(item)!r} for table {name!r} lacks its key "
                                 f"attribute {required!r}"
                             )
-                    batch.put_item(Item=resources._plain_to_dynamodb(item))
+                    batch.put_item(Item=plain_to_dynamodb(item))
         return table
 
     def queue(

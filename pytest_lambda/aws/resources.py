@@ -11,10 +11,10 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..errors import HarnessError
+from ..events.dynamodb import plain_to_dynamodb
 from ..invoke import LambdaFunction
 from ..triggers import (
     S3_EVENT_TYPES,
@@ -73,17 +73,6 @@ def _check(kind: str, name: object, pattern: re.Pattern[str], rule: str) -> str:
     if not isinstance(name, str) or not pattern.fullmatch(name):
         raise HarnessError(f"{kind} name {name!r} would be refused by AWS: {rule}")
     return name
-
-
-def _plain_to_dynamodb(value: Any) -> Any:
-    """Floats become Decimal (boto3 refuses floats); everything else as boto3 takes it."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, Mapping):
-        return {k: _plain_to_dynamodb(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_to_dynamodb(v) for v in value]
-    return value
 
 
 class Bucket:
@@ -170,11 +159,11 @@ class Table:
         return f"Table({self.name!r})"
 
     def put(self, item: Mapping[str, Any]) -> None:
-        self.resource.put_item(Item=_plain_to_dynamodb(item))
+        self.resource.put_item(Item=plain_to_dynamodb(item))
 
     def get(self, **key: Any) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self.resource.get_item(
-            Key=_plain_to_dynamodb(key), ConsistentRead=True
+            Key=plain_to_dynamodb(key), ConsistentRead=True
         ).get("Item")
         return item
 

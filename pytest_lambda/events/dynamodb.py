@@ -60,20 +60,21 @@ def _serializer() -> Any:
     return TypeSerializer()
 
 
-def _plain_to_ddb(value: Any) -> Any:
+def plain_to_dynamodb(value: Any) -> Any:
+    """Plain Python as boto3's DynamoDB layer takes it: floats become Decimal."""
     # TypeSerializer refuses floats (they are inexact); a test's 1.5 means Decimal("1.5").
     if isinstance(value, float):
         return Decimal(str(value))
     if isinstance(value, Mapping):
-        return {k: _plain_to_ddb(v) for k, v in value.items()}
+        return {k: plain_to_dynamodb(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_to_ddb(v) for v in value]
+        return [plain_to_dynamodb(v) for v in value]
     return value
 
 
 def to_dynamodb_json(item: Mapping[str, Any]) -> dict[str, Any]:
     """{"id": 1, "tags": ["a"]} -> {"id": {"N": "1"}, "tags": {"L": [{"S": "a"}]}}."""
-    return {k: _serializer().serialize(_plain_to_ddb(v)) for k, v in item.items()}
+    return {k: _serializer().serialize(plain_to_dynamodb(v)) for k, v in item.items()}
 
 
 @factory

@@ -158,7 +158,7 @@ class ProcessEnvironment:
         )
         registry.track(self)
 
-    def init(self) -> InitOutcome:
+    def init(self, request_id: str) -> InitOutcome:
         deadline = self._started + INIT_TIMEOUT_S
         hello = self._wait(deadline)
         if isinstance(hello, Hello):
@@ -170,7 +170,7 @@ class ProcessEnvironment:
         else:
             outcome = hello
         assert isinstance(outcome, _Ended)
-        return InitOutcome(elapsed_ms(self._started), *self._init_failure(outcome))
+        return InitOutcome(elapsed_ms(self._started), *self._init_failure(outcome, request_id))
 
     def _adopt(self, hello: Hello) -> None:
         self.pid = hello.pid
@@ -183,7 +183,7 @@ class ProcessEnvironment:
             self, _discard, self.pid, self._sock, self._log_fd, self.tmp_dir
         )
 
-    def _init_failure(self, ended: _Ended) -> tuple[str, LambdaError]:
+    def _init_failure(self, ended: _Ended, request_id: str) -> tuple[str, LambdaError]:
         if ended is _TIMED_OUT:
             self._kill()
             error = LambdaError.sandbox(
@@ -193,17 +193,9 @@ class ProcessEnvironment:
             )
         elif ended is _OUT_OF_MEMORY:
             self._kill()
-            error = LambdaError.sandbox(
-                ErrorKind.OUT_OF_MEMORY,
-                "Runtime.ExitError",
-                "Runtime exited with error: signal: killed",
-            )
+            error = LambdaError.out_of_memory(request_id)
         else:
-            error = LambdaError.sandbox(
-                ErrorKind.EXIT,
-                "Runtime.ExitError",
-                f"Runtime exited with error: {self._exit_detail()}",
-            )
+            error = LambdaError.runtime_exit(request_id, self._exit_detail())
         return self._take_logs(), error
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:

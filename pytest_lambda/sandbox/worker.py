@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..aws.guard import install_in_worker
-from ..runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer
+from ..runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer, exit_status
 from .framing import receive_message, send_message
 
 _PR_SET_PDEATHSIG = 1
@@ -145,17 +145,6 @@ def _save_coverage() -> None:
         current.save()
 
 
-def _exit_status(exit: SystemExit) -> int:
-    """What the interpreter would exit with for this SystemExit (printing its message)."""
-    code = exit.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF
-    print(code, file=sys.stderr)
-    return 1
-
-
 def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> int:
     """The worker's life; returns its exit status (the caller ends the process with it)."""
     os.setsid()
@@ -197,7 +186,9 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     except SystemExit as e:
         # As in Lambda, sys.exit() in the function ends the runtime: exit handlers run
         # (coverage saves its data there), non-daemon threads are not waited for.
-        status = _exit_status(e)
+        status, message = exit_status(e)
+        if message is not None:
+            print(message, file=sys.stderr)
         atexit._run_exitfuncs()
         return status
     except KeyboardInterrupt:

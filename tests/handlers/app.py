@@ -204,3 +204,7 @@ def child_environment(event, context):
 
 def local_utc_offset(event, context):
     return time.localtime().tm_gmtoff
+
+
+def exit_with(event, context):
+    sys.exit(event["code"])

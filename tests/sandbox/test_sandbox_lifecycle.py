@@ -100,9 +100,12 @@ def test_init_error_in_a_worker(process_function) -> None:
 def test_exit_during_init_is_a_runtime_exit(process_function) -> None:
     invocation = process_function("exit_at_init.handler").invoke({})
     error = invocation.assert_error(ErrorKind.EXIT)
+    # An on-demand Init runs for the first request, which the platform's message names.
     assert error.payload == {
         "errorType": "Runtime.ExitError",
-        "errorMessage": "Runtime exited with error: exit status 4",
+        "errorMessage": (
+            f"RequestId: {invocation.request_id} Error: Runtime exited with error: exit status 4"
+        ),
     }
     assert "Error Type: Runtime.ExitError" in invocation.logs
 
