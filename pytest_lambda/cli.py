@@ -13,6 +13,8 @@ from .errors import HarnessError
 from .invoke import LambdaFunction, display_logs
 
 HELLO_WORLD_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
+# Init errors that usually mean the code directory is not where the handler lives.
+_CODE_NOT_FOUND = ("Runtime.ImportModuleError", "Runtime.HandlerNotFound")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -108,6 +110,11 @@ def _invoke(args: argparse.Namespace) -> int:
     ) as function:
         invocation = function.invoke(event)
     sys.stderr.write(display_logs(invocation.logs))
+    if invocation.error is not None and invocation.error.error_type in _CODE_NOT_FOUND:
+        sys.stderr.write(
+            f"pytest-lambda: the handler's module is looked up in {function.config.code_path}; "
+            "pass --code-dir DIR to point at the folder that holds it\n"
+        )
     sys.stderr.flush()
     if invocation.error is not None:
         print(json.dumps(invocation.error.payload, ensure_ascii=False))

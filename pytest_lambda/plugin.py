@@ -235,9 +235,19 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
     return settings
 
 
-def _function_config(request: pytest.FixtureRequest) -> FunctionConfig:
+def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The test's function settings; a bad one fails the test in one line, not a traceback."""
     try:
-        return FunctionConfig.from_settings(function_settings(request.node, request.config))
+        return function_settings(request.node, request.config)
+    except HarnessError as e:
+        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+
+
+def _function_config(
+    request: pytest.FixtureRequest, settings: dict[str, Any] | None = None
+) -> FunctionConfig:
+    try:
+        return FunctionConfig.from_settings(_settings(request) if settings is None else settings)
     except HarnessError as e:
         pytest.fail(f"pytest-lambda: {e}", pytrace=False)
 
@@ -274,10 +284,10 @@ def lambda_invoke(lambda_function: LambdaFunction) -> LambdaInvoker:
 @pytest.fixture
 def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
     """A fresh LambdaContext; it follows the configured function's name, memory and timeout."""
-    settings = function_settings(request.node, request.config)
+    settings = _settings(request)
     if settings.get("handler") is None and settings.get("template") is None:
         return LambdaContext()
-    config = _function_config(request)
+    config = _function_config(request, settings)
     return LambdaContext(
         timeout_s=config.timeout_s,
         function_name=config.function_name,
@@ -358,7 +368,7 @@ def aws(request: pytest.FixtureRequest) -> Iterator[AWS]:
     # moto and boto3 take half a second to import: only tests that use AWS pay for it.
     from .aws import AWS
 
-    region = function_settings(request.node, request.config).get("region", "us-east-1")
+    region = _settings(request).get("region", "us-east-1")
     with AWS(region=region) as mocked:
         yield mocked
 

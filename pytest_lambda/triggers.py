@@ -434,7 +434,7 @@ def _sqs_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
 # -- the moto hook points -------------------------------------------------------------
 
 _active: TriggerHub | None = None
-_hooks_installed = False
+_HOOK_MARK = "__pytest_lambda_hook__"
 _hooks_lock = threading.Lock()
 
 
@@ -474,15 +474,16 @@ def _install_moto_hooks() -> None:
     These are moto 5 internals; tests/aws/test_aws_triggers.py checks each one exists so
     a moto upgrade that moves them fails loudly instead of silently dropping events.
     """
-    global _hooks_installed
     with _hooks_lock:
-        if _hooks_installed:
-            return
         from moto.dynamodb.models.table import StreamShard
         from moto.events.models import Rule
         from moto.s3 import notifications
         from moto.sns.models import Subscription
 
+        # Asked of moto itself, not of a flag: moto imported afresh (a pytester run in
+        # the same process drops the modules it imported) has no hooks yet.
+        if getattr(notifications.send_event, _HOOK_MARK, False):
+            return
         send_event = notifications.send_event
 
         def s3_send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
@@ -491,6 +492,7 @@ def _install_moto_hooks() -> None:
             if hub is not None:
                 hub.s3_changed(str(getattr(event_name, "value", event_name)), bucket, key)
 
+        setattr(s3_send_event, _HOOK_MARK, True)
         notifications.send_event = s3_send_event
 
         stream_add = StreamShard.add
@@ -540,7 +542,6 @@ def _install_moto_hooks() -> None:
                 self.targets = targets
 
         Rule.send_to_targets = rule_send_to_targets  # type: ignore[method-assign,assignment]
-        _hooks_installed = True
 
 
 def hook_points() -> Iterable[tuple[str, Any]]:

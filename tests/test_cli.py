@@ -244,3 +244,16 @@ def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_validate_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nope.json")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_module_not_found_says_where_it_was_looked_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["invoke", "app.handler", "--code-dir", str(tmp_path), "--isolation", "inline"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert json.loads(captured.out)["errorType"] == "Runtime.ImportModuleError"
+    assert (
+        f"pytest-lambda: the handler's module is looked up in {tmp_path}; pass --code-dir DIR"
+        in captured.err
+    )

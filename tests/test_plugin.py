@@ -390,3 +390,14 @@ def test_invocations_are_recorded_while_aws_triggers_listen(project: pytest.Pyte
     result.assert_outcomes(passed=1)
     report = json.loads((project.path / "report.json").read_text())
     assert report["functions"]["app-handler"]["invocations"] == 2
+
+
+def test_bad_ini_value_fails_the_context_and_aws_fixtures_in_one_line(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nlambda_handler = app.handler\nlambda_memory_mb = lots\n")
+    pytester.makepyfile(test_it="def test_context(lambda_context):\n    pass\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*pytest-lambda: ini key lambda_memory_mb = 'lots' is not*"])
+    assert "Traceback" not in result.stdout.str()

@@ -30,6 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from ..config import FunctionConfig
+from ..sandbox.framing import receive_exactly
 
 # The variable that gives a worker the test process's address ("host:port/token"); the
 # worker removes it from its environment before Init.
@@ -42,21 +43,13 @@ def _send(sock: socket.socket, header: Mapping[str, Any], body: bytes) -> None:
     sock.sendall(_FRAME.pack(len(encoded), len(body)) + encoded + body)
 
 
-def _receive_exactly(sock: socket.socket, size: int) -> bytes:
-    chunks = []
-    while size:
-        chunk = sock.recv(min(size, 1 << 20))
-        if not chunk:
-            raise ConnectionError("pytest-lambda: the test process closed the connection")
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
 def _receive(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
-    header_size, body_size = _FRAME.unpack(_receive_exactly(sock, _FRAME.size))
-    header = json.loads(_receive_exactly(sock, header_size))
-    return header, _receive_exactly(sock, body_size)
+    try:
+        header_size, body_size = _FRAME.unpack(receive_exactly(sock, _FRAME.size))
+        header = json.loads(receive_exactly(sock, header_size))
+        return header, bytes(receive_exactly(sock, body_size))
+    except EOFError:
+        raise ConnectionError("pytest-lambda: the test process closed the connection") from None
 
 
 def _json_able(value: Any) -> Any:

@@ -26,7 +26,8 @@ def send_message(sock: socket.socket, message: Any) -> None:
         sock.sendall(data)
 
 
-def _receive_exactly(sock: socket.socket, size: int) -> bytearray:
+def receive_exactly(sock: socket.socket, size: int) -> bytearray:
+    """`size` bytes from the socket; EOFError when the other end closes first."""
     buffer = bytearray(size)
     view = memoryview(buffer)
     received = 0
@@ -40,5 +41,5 @@ def _receive_exactly(sock: socket.socket, size: int) -> bytearray:
 
 def receive_message(sock: socket.socket) -> Any:
     """The next message; EOFError when the other end is gone."""
-    (size,) = _HEADER.unpack(_receive_exactly(sock, _HEADER.size))
-    return pickle.loads(_receive_exactly(sock, size))
+    (size,) = _HEADER.unpack(receive_exactly(sock, _HEADER.size))
+    return pickle.loads(receive_exactly(sock, size))
