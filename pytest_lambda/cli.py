@@ -9,12 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import HarnessError
+from .errors import CODE_NOT_FOUND_ERRORS, HarnessError
 from .invoke import LambdaFunction, display_logs
 
 HELLO_WORLD_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
-# Init errors that usually mean the code directory is not where the handler lives.
-_CODE_NOT_FOUND = ("Runtime.ImportModuleError", "Runtime.HandlerNotFound")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -110,7 +108,7 @@ def _invoke(args: argparse.Namespace) -> int:
     ) as function:
         invocation = function.invoke(event)
     sys.stderr.write(display_logs(invocation.logs))
-    if invocation.error is not None and invocation.error.error_type in _CODE_NOT_FOUND:
+    if invocation.error is not None and invocation.error.error_type in CODE_NOT_FOUND_ERRORS:
         sys.stderr.write(
             f"pytest-lambda: the handler's module is looked up in {function.config.code_path}; "
             "pass --code-dir DIR to point at the folder that holds it\n"

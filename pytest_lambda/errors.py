@@ -30,6 +30,9 @@ class ErrorKind(str, enum.Enum):
     THROTTLED = "throttled"
 
 
+# Init errors that most often mean the code directory is not where the handler lives.
+CODE_NOT_FOUND_ERRORS = ("Runtime.ImportModuleError", "Runtime.HandlerNotFound")
+
 # Error codes AWS answers with when the execution role forbids a call (SNS says
 # AuthorizationError where the others say AccessDenied[Exception]).
 _PERMISSION_ERROR_CODES = frozenset({"AccessDenied", "AccessDeniedException", "AuthorizationError"})

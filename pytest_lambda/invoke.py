@@ -29,7 +29,7 @@ from ._environ import SwappableEnvironment
 from .config import FunctionConfig
 from .context import LambdaContext, new_request_id
 from .environment import lambda_environment, new_trace_id
-from .errors import ErrorKind, HarnessError, LambdaError
+from .errors import CODE_NOT_FOUND_ERRORS, ErrorKind, HarnessError, LambdaError
 from .runtime import (
     HandlerRuntime,
     InitOutcome,
@@ -68,6 +68,7 @@ class Invocation:
     cost_usd: float
     architecture: str = "x86_64"
     response_payload: bytes | None = field(default=None, repr=False)
+    code_dir: str = field(default="", repr=False)
     # What the logs and the REPORT line are made of; they are put together on first
     # read, since most tests never read them and an inline invoke costs microseconds.
     served: bool = field(default=True, repr=False)
@@ -148,6 +149,11 @@ class Invocation:
         lines = [f"invocation {self.request_id} of {self.function_name}: status {self.status}"]
         if self.error is not None:
             lines.append("error payload: " + json.dumps(self.error.payload, ensure_ascii=False))
+            if self.error.error_type in CODE_NOT_FOUND_ERRORS:
+                lines.append(
+                    f"the handler's module was looked up in {self.code_dir}; set code_dir= on "
+                    "the lambda_function marker or LambdaFunction, or lambda_code_dir in the ini"
+                )
         tail = display_logs(self.logs).splitlines()[-_LOG_TAIL_LINES:]
         lines.append(f"log tail (last {len(tail)} lines):")
         lines.extend("  " + line for line in tail)
@@ -360,6 +366,7 @@ class LambdaFunction:
         self._serial = self._factory is InlineEnvironment
         self._lock = threading.Lock()
         self._default_context_fields = {"invoked_function_arn": self.config.function_arn}
+        self._code_dir = str(self.config.code_path)
 
     @property
     def name(self) -> str:
@@ -577,6 +584,7 @@ class LambdaFunction:
             cost_usd=report.cost_usd(self.config.memory_mb, billed, self.config.architecture),
             architecture=self.config.architecture,
             response_payload=outcome.response,
+            code_dir=self._code_dir,
             platform_status=platform_status,
             platform_error_type=platform_error,
             init_logs=init_logs,

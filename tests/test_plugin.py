@@ -401,3 +401,27 @@ def test_bad_ini_value_fails_the_context_and_aws_fixtures_in_one_line(
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*pytest-lambda: ini key lambda_memory_mb = 'lots' is not*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_a_handler_module_not_found_says_where_to_set_the_code_dir(
+    project: pytest.Pytester,
+) -> None:
+    project.mkdir("src")
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("handlers.main", code_dir="src")
+        def test_invoke(lambda_invoke):
+            lambda_invoke({}).assert_ok()
+        """
+    )
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*Unable to import module 'handlers': No module named 'handlers'*",
+            f"*the handler's module was looked up in {project.path / 'src'}; set code_dir= on "
+            "the lambda_function marker or LambdaFunction, or lambda_code_dir in the ini",
+        ]
+    )
