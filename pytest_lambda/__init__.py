@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import session as _session
+from .aws import attach as _attach_aws
 from .config import FunctionConfig
 from .context import ClientContext, CognitoIdentity, LambdaContext
 from .errors import ErrorKind, HarnessError, LambdaError
-from .invoke import Invocation, LambdaFunction
+from .function import LambdaFunction
+from .invocation import Invocation
+
+# The package is where the layers are put together: every session gets what the AWS
+# layer adds to it (the guard in every worker), without the layers below importing it.
+_session.on_open(_attach_aws)
 
 if TYPE_CHECKING:
     from . import events

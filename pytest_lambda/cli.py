@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CODE_NOT_FOUND_ERRORS, HarnessError
-from .invoke import LambdaFunction, display_logs
+from .function import LambdaFunction
+from .invocation import display_logs
 
 HELLO_WORLD_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
 

@@ -1,8 +1,8 @@
 """FunctionConfig: the one place where a function's settings are read and checked.
 
-Every limit here is Lambda's own (LAMBDA_FACTS.md); a value Lambda would refuse is
-refused up front with a HarnessError that names the setting, the limit, the value
-received and how to fix it.
+Every limit here is Lambda's own (the quotas and CreateFunction constraints of the AWS
+Lambda Developer Guide); a value Lambda would refuse is refused up front with a
+HarnessError that names the setting, the limit, the value received and how to fix it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .errors import HarnessError
+from .policy import load_policy
+from .template import function_settings
 
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240
@@ -113,9 +115,7 @@ class FunctionConfig:
             raise HarnessError(f"account_id must be 12 digits, got {self.account_id!r}")
         if self.role_policy is not None:
             # A policy that does not parse fails here, at the line that configured it, not
-            # at the first invoke under `aws`. Imported here: aws.policy imports this module.
-            from .aws.policy import load_policy
-
+            # at the first invoke under `aws`.
             load_policy(self.role_policy)
 
     @property
@@ -148,9 +148,7 @@ class FunctionConfig:
         if unknown:
             raise HarnessError(_unknown_settings_message(unknown))
         if template is not None:
-            from .template import read_function
-
-            return read_function(template, logical_id, settings)
+            return cls.from_template(template, logical_id, settings)
         if logical_id is not None:
             raise HarnessError("logical_id is only meaningful with template=; set both")
         if "handler" not in settings or settings["handler"] is None:
@@ -160,6 +158,22 @@ class FunctionConfig:
                 "point lambda_template at a SAM template"
             )
         return cls(**settings)
+
+    @classmethod
+    def from_template(
+        cls,
+        path: str | os.PathLike[str],
+        logical_id: str | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> FunctionConfig:
+        """The function a SAM/CloudFormation template defines (the only one, or `logical_id`).
+
+        Settings in `overrides` win over the template's, which are then not read at all (so
+        an override can stand in for a value the template computes at deploy time).
+        """
+        overrides = dict(overrides or {})
+        settings = function_settings(path, logical_id, overridden=set(overrides))
+        return cls(**{**settings, **overrides})
 
 
 def default_function_name(handler: str) -> str:

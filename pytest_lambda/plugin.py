@@ -1,9 +1,13 @@
-"""The pytest plugin: ini keys, the marker, fixtures, report sections, the run's summary."""
+"""The pytest plugin: ini keys, the marker, fixtures, report sections, the run's summary.
+
+Each test run opens a session (pytest_lambda.session), kept in `config.stash`: it owns the
+run's process-wide state and closes it when the test loop ends. A run started inside a
+test (pytester) opens a session nested in the outer one, so it records only its own
+invocations and closes nothing the outer run is using.
+"""
 
 from __future__ import annotations
 
-import json
-import statistics
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,18 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import sandbox
-from .aws.guard import install_guard, uninstall_guard
+from .aws.guard import install_guard
 from .config import FunctionConfig
 from .context import LambdaContext
+from .environments.process import registry as process_registry
 from .errors import HarnessError
-from .invoke import (
-    Invocation,
-    LambdaFunction,
-    add_invocation_listener,
-    display_logs,
-    remove_invocation_listener,
-)
+from .function import LambdaFunction
+from .invocation import Invocation, display_logs
+from .reporting import aggregate, summary_lines, write_json_report
+from .session import Session, open_session
 
 if TYPE_CHECKING:
     import responses
@@ -63,6 +64,7 @@ _PRELOAD_HELP = (
 _PATH_SETTINGS = ("code_dir", "template")
 _SECTION_TITLE = "lambda invocations"
 _invocations_key = pytest.StashKey[list[Invocation]]()
+_session_key = pytest.StashKey[Session]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,17 +88,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "configure the lambda_function / lambda_invoke / lambda_context fixtures; "
         "the closest marker wins, setting by setting, over the lambda_* ini keys.",
     )
-    _sessions.append(config)
+    session = open_session()
+    config.stash[_session_key] = session
     # Real credentials hidden and real AWS endpoints refused for the whole run.
     install_guard()
-    recorder = _Recorder(config)
+    recorder = _Recorder()
     config.stash[_recorder_key] = recorder
-    add_invocation_listener(recorder.record)
+    session.add_listener(recorder.record)
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistRecords(recorder), "pytest-lambda-xdist")
     preload = config.getini("lambda_preload")
     if preload:
-        sandbox.configure(preload=preload)
+        process_registry.configure(preload=preload, session=session)
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
@@ -105,26 +108,15 @@ def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, objec
         return (yield)
     finally:
         # Workers save their coverage data as they exit: before pytest-cov combines it.
-        _shutdown_if_outermost(session.config)
+        lambda_session = session.config.stash.get(_session_key, None)
+        if lambda_session is not None:
+            lambda_session.close_resources()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    recorder = config.stash.get(_recorder_key, None)
-    if recorder is not None:
-        remove_invocation_listener(recorder.record)
-    _shutdown_if_outermost(config)
-    _sessions.remove(config)
-
-
-# pytest sessions of this process, outermost first: a session run inside a test
-# (pytester) must not shut down the environments of the session running that test.
-_sessions: list[pytest.Config] = []
-
-
-def _shutdown_if_outermost(config: pytest.Config) -> None:
-    if _sessions and _sessions[0] is config:
-        sandbox.shutdown_all()
-        uninstall_guard()
+    session = config.stash.get(_session_key, None)
+    if session is not None:
+        session.close()
 
 
 @dataclass
@@ -135,15 +127,11 @@ class _Recorder:
     and a long run would keep them all alive.
     """
 
-    config: pytest.Config
     records: list[dict[str, Any]] = field(default_factory=list)
     current: list[Invocation] | None = None
     current_test: str | None = None
 
     def record(self, invocation: Invocation) -> None:
-        if _sessions[-1] is not self.config:
-            # A session run inside a test (pytester) records its own invocations.
-            return
         record = invocation.to_record()
         record["test"] = self.current_test
         self.records.append(record)
@@ -301,54 +289,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     recorder = config.stash.get(_recorder_key, None)
     if recorder is None or not recorder.records or hasattr(config, "workeroutput"):
         return
-    functions = _aggregate(recorder.records)
+    functions = aggregate(recorder.records)
     terminalreporter.section("pytest-lambda")
-    header = (
-        f"{'function':<28} {'invokes':>7} {'errors':>6} {'timeouts':>8} {'cold':>5} "
-        f"{'p50 ms':>9} {'max ms':>9} {'max MB':>6} {'cost USD':>12}"
-    )
-    terminalreporter.write_line(header)
-    for name, stats in functions.items():
-        terminalreporter.write_line(
-            f"{name[:28]:<28} {stats['invocations']:>7} {stats['errors']:>6} "
-            f"{stats['timeouts']:>8} {stats['cold_starts']:>5} {stats['p50_duration_ms']:>9.2f} "
-            f"{stats['max_duration_ms']:>9.2f} {stats['max_memory_used_mb']:>6} "
-            f"{stats['cost_usd']:>12.10f}"
-        )
+    for line in summary_lines(functions):
+        terminalreporter.write_line(line)
     path = config.getoption("--lambda-report")
     if path:
-        report = {
-            "invocations": recorder.records,
-            "functions": functions,
-        }
-        Path(path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        write_json_report(path, recorder.records, functions)
         terminalreporter.write_line(f"pytest-lambda report written to {path}")
-
-
-def _aggregate(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    by_function: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        by_function.setdefault(record["function"], []).append(record)
-    aggregates = {}
-    for name, group in by_function.items():
-        durations = [r["duration_ms"] for r in group]
-        error_kinds: dict[str, int] = {}
-        for r in group:
-            if r["error_kind"] is not None:
-                error_kinds[r["error_kind"]] = error_kinds.get(r["error_kind"], 0) + 1
-        aggregates[name] = {
-            "invocations": len(group),
-            "errors": sum(1 for r in group if r["status"] == "error"),
-            "timeouts": sum(1 for r in group if r["status"] == "timeout"),
-            "error_kinds": error_kinds,
-            "cold_starts": sum(1 for r in group if r["cold_start"]),
-            "p50_duration_ms": round(statistics.median(durations), 2),
-            "max_duration_ms": round(max(durations), 2),
-            "max_memory_used_mb": max(r["max_memory_used_mb"] for r in group),
-            "billed_duration_ms": sum(r["billed_duration_ms"] for r in group),
-            "cost_usd": sum(r["cost_usd"] for r in group),
-        }
-    return aggregates
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ RUNTIME_VERSION_ARN = (
     "7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6"
 )
 
-# us-east-1 list prices (LAMBDA_FACTS.md); the free tier is not deducted.
+# us-east-1 list prices (aws.amazon.com/lambda/pricing); the free tier is not deducted.
 PRICE_PER_REQUEST_USD = 0.20 / 1_000_000
 PRICE_PER_GB_SECOND_USD = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 

@@ -1,16 +1,18 @@
-"""Read a function's configuration from a SAM or CloudFormation template."""
+"""A SAM or CloudFormation template -> the settings of one of its functions.
+
+The settings are returned as the template states them; FunctionConfig checks them.
+"""
 
 from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .config import FunctionConfig
 from .errors import HarnessError
 
 _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
@@ -56,17 +58,17 @@ def load_template(path: str | os.PathLike[str]) -> dict[str, Any]:
     return document
 
 
-def read_function(
+def function_settings(
     path: str | os.PathLike[str],
     logical_id: str | None = None,
-    overrides: Mapping[str, Any] | None = None,
-) -> FunctionConfig:
-    """The FunctionConfig of one function of the template (the only one, or `logical_id`).
+    *,
+    overridden: Collection[str] = (),
+) -> dict[str, Any]:
+    """The settings of one function of the template (the only one, or `logical_id`).
 
-    Settings in `overrides` win over the template's, which are then not read at all (so
-    an override can stand in for a value the template computes at deploy time).
+    Settings named in `overridden` are not read from the template at all, so that the
+    caller's value can stand in for one the template computes at deploy time.
     """
-    overrides = dict(overrides or {})
     document = load_template(path)
     functions = {
         name: resource
@@ -99,10 +101,10 @@ def read_function(
     resolver = _Resolver(document, path, logical_id)
 
     def resolve(value: Any, prop: str, setting: str = "") -> Any:
-        return None if setting in overrides else resolver(value, prop)
+        return None if setting in overridden else resolver(value, prop)
 
     handler = resolve(properties.get("Handler"), "Handler", "handler")
-    if handler is None and "handler" not in overrides:
+    if handler is None and "handler" not in overridden:
         raise HarnessError(
             f"function {logical_id!r} in {os.fspath(path)!r} has no Handler property"
         )
@@ -119,7 +121,7 @@ def read_function(
         **((globals_.get("Environment") or {}).get("Variables") or {}),
         **(((resource.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}),
     }
-    if "env" not in overrides:
+    if "env" not in overridden:
         settings["env"] = {
             key: str(resolver(value, f"Environment.Variables.{key}"))
             for key, value in variables.items()
@@ -141,8 +143,7 @@ def read_function(
         settings["reserved_concurrency"] = _as_int(
             resolve(reserved, "ReservedConcurrentExecutions", "reserved_concurrency")
         )
-    settings.update(overrides)
-    return FunctionConfig(**settings)
+    return settings
 
 
 def _as_int(value: Any) -> Any:

@@ -425,3 +425,46 @@ def test_a_handler_module_not_found_says_where_to_set_the_code_dir(
             "the lambda_function marker or LambdaFunction, or lambda_code_dir in the ini",
         ]
     )
+
+
+
+def test_a_pytest_run_inside_a_test_leaves_the_outer_run_alone(project: pytest.Pytester) -> None:
+    # A run started inside a test (pytester) records only its own invocations and shuts
+    # down only what it started: the outer run's environments, fork server and guard stay.
+    # Three runs nest in this process: this suite, the run below, and the one it starts.
+    project.makepyfile(
+        test_outer=f"""
+        import json
+        import os
+
+        from pytest_lambda import LambdaFunction
+
+        pytest_plugins = ["pytester"]
+        HANDLER = {HANDLER!r}
+        INNER = (
+            "import pytest\\n"
+            "@pytest.mark.lambda_function('app.handler', name='inner', isolation='process')\\n"
+            "def test_inner(lambda_invoke):\\n"
+            "    lambda_invoke({{}}).assert_ok()\\n"
+        )
+
+
+        def test_outer(pytester, request):
+            code_dir = str(request.config.rootpath)
+            with LambdaFunction("app.handler", code_dir=code_dir, name="outer") as outer:
+                first = outer.invoke({{}})
+                pytester.makepyfile(app=HANDLER, test_inner=INNER)
+                result = pytester.runpytest("--lambda-report=inner.json")
+                result.assert_outcomes(passed=1)
+                inner = json.loads((pytester.path / "inner.json").read_text())
+                assert [r["function"] for r in inner["invocations"]] == ["inner"]
+                again = outer.invoke({{}})
+                assert not again.cold_start
+                assert (first.assert_ok()["calls"], again.assert_ok()["calls"]) == (1, 2)
+                assert os.environ["AWS_ACCESS_KEY_ID"].startswith("ASIAFAKE")
+        """
+    )
+    result = project.runpytest("--lambda-report=outer.json")
+    result.assert_outcomes(passed=1)
+    report = json.loads((project.path / "outer.json").read_text())
+    assert [r["function"] for r in report["invocations"]] == ["outer", "outer"]

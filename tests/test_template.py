@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from pytest_lambda import FunctionConfig, HarnessError, LambdaFunction
-from pytest_lambda.template import read_function
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: '2010-09-09'
@@ -85,7 +84,7 @@ def write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:
 
 
 def test_reads_a_function_with_globals_and_parameters(template: Path) -> None:
-    config = read_function(template, "HelloFunction")
+    config = FunctionConfig.from_template(template, "HelloFunction")
     assert isinstance(config, FunctionConfig)
     assert config.handler == "tpl_hello.handler"
     assert config.name == "HelloFunction"
@@ -107,13 +106,13 @@ def test_code_dir_is_relative_to_the_template_not_the_working_directory(
     template: Path, monkeypatch: pytest.MonkeyPatch, handlers_dir: Path
 ) -> None:
     monkeypatch.chdir(handlers_dir)
-    config = read_function(template, "HelloFunction")
+    config = FunctionConfig.from_template(template, "HelloFunction")
     assert Path(config.code_dir) == (template.parent / "hello").resolve()
 
 
 def test_several_functions_need_a_logical_id(template: Path) -> None:
     with pytest.raises(HarnessError) as raised:
-        read_function(template)
+        FunctionConfig.from_template(template)
     message = str(raised.value)
     assert "defines 2 functions (HelloFunction, WorkerFunction)" in message
     assert "logical_id=" in message
@@ -121,7 +120,7 @@ def test_several_functions_need_a_logical_id(template: Path) -> None:
 
 def test_unknown_logical_id_suggests_a_close_one(template: Path) -> None:
     with pytest.raises(HarnessError) as raised:
-        read_function(template, "HelloFunc")
+        FunctionConfig.from_template(template, "HelloFunc")
     message = str(raised.value)
     assert "has no function 'HelloFunc'; did you mean 'HelloFunction'?" in message
     assert "(functions: HelloFunction, WorkerFunction)" in message
@@ -129,7 +128,7 @@ def test_unknown_logical_id_suggests_a_close_one(template: Path) -> None:
 
 def test_a_non_function_resource_is_not_a_function(template: Path) -> None:
     with pytest.raises(HarnessError, match="has no function 'Bucket'"):
-        read_function(template, "Bucket")
+        FunctionConfig.from_template(template, "Bucket")
 
 
 def test_single_function_needs_no_logical_id(tmp_path: Path) -> None:
@@ -146,7 +145,7 @@ Resources:
       FunctionName: only-fn
 """,
     )
-    config = read_function(path)
+    config = FunctionConfig.from_template(path)
     assert config.handler == "app.handler"
     assert config.memory_mb == 256
     assert config.timeout_s == 30
@@ -156,7 +155,7 @@ Resources:
 
 def test_unresolvable_intrinsic_asks_for_an_override(template: Path) -> None:
     with pytest.raises(HarnessError) as raised:
-        read_function(template, "WorkerFunction", {"timeout_s": 5})
+        FunctionConfig.from_template(template, "WorkerFunction", {"timeout_s": 5})
     message = str(raised.value)
     assert "'WorkerFunction'" in message
     assert "MemorySize" in message
@@ -166,14 +165,16 @@ def test_unresolvable_intrinsic_asks_for_an_override(template: Path) -> None:
 
 def test_ref_to_a_parameter_without_default(template: Path) -> None:
     with pytest.raises(HarnessError) as raised:
-        read_function(template, "WorkerFunction", {"memory_mb": 256})
+        FunctionConfig.from_template(template, "WorkerFunction", {"memory_mb": 256})
     message = str(raised.value)
     assert "Timeout refers to 'NoDefault', which has no Default" in message
     assert "override" in message
 
 
 def test_overrides_win_and_stand_in_for_unresolvable_values(template: Path) -> None:
-    config = read_function(template, "WorkerFunction", {"memory_mb": 256, "timeout_s": 7})
+    config = FunctionConfig.from_template(
+        template, "WorkerFunction", {"memory_mb": 256, "timeout_s": 7}
+    )
     assert (config.memory_mb, config.timeout_s) == (256, 7)
     function = LambdaFunction.from_template(
         template, "WorkerFunction", memory_mb=256, timeout_s=7, isolation="inline"
@@ -201,7 +202,7 @@ def test_template_values_are_checked_like_any_setting(tmp_path: Path) -> None:
         "    Properties:\n      Handler: app.handler\n      MemorySize: 64\n",
     )
     with pytest.raises(HarnessError, match="memory_mb=64 is out of range"):
-        read_function(path)
+        FunctionConfig.from_template(path)
 
 
 def test_from_settings_reads_the_template(template: Path) -> None:
@@ -214,34 +215,34 @@ def test_from_settings_reads_the_template(template: Path) -> None:
 def test_malformed_yaml(tmp_path: Path) -> None:
     path = write(tmp_path, "Resources:\n  Fn: [unclosed\n")
     with pytest.raises(HarnessError) as raised:
-        read_function(path)
+        FunctionConfig.from_template(path)
     assert f"template {str(path)!r} is not valid YAML/JSON" in str(raised.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
     with pytest.raises(HarnessError) as raised:
-        read_function(path)
+        FunctionConfig.from_template(path)
     assert f"template {str(path)!r} does not exist" in str(raised.value)
 
 
 def test_no_functions(tmp_path: Path) -> None:
     path = write(tmp_path, "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")
     with pytest.raises(HarnessError, match="defines no AWS::Serverless::Function"):
-        read_function(path)
+        FunctionConfig.from_template(path)
 
 
 @pytest.mark.parametrize("text", ["just a string\n", "Outputs: {}\n", "- a\n- b\n"])
 def test_not_a_template(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(HarnessError, match="has no Resources section"):
-        read_function(path)
+        FunctionConfig.from_template(path)
 
 
 def test_function_without_handler(tmp_path: Path) -> None:
     path = write(tmp_path, "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n")
     with pytest.raises(HarnessError, match="function 'Fn' in .* has no Handler property"):
-        read_function(path)
+        FunctionConfig.from_template(path)
 
 
 def test_json_template(tmp_path: Path) -> None:
@@ -251,4 +252,4 @@ def test_json_template(tmp_path: Path) -> None:
         ' "Properties": {"Handler": "app.handler", "Timeout": 4}}}}',
         name="template.json",
     )
-    assert read_function(path).timeout_s == 4
+    assert FunctionConfig.from_template(path).timeout_s == 4

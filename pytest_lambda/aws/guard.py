@@ -1,9 +1,14 @@
 """Credential safety: no test and no handler reaches real AWS while pytest-lambda is active.
 
-Importing this module is cheap on purpose (no botocore): a worker process calls
-`install_in_worker()` before the handler's Init, and the Init Duration it reports must
-reflect the handler's own imports. The botocore hook (and in a worker the `requests`
-forwarder of `outbound`) is added when that library loads.
+In the test process the guard is a resource of the session (`install_guard()`): real
+credentials hidden, botocore's requests to non-loopback endpoints refused, and the
+variables every environment gets. In a worker process, `install_in_worker()` (the worker
+hook the AWS layer registers on every session) does the same before the handler's Init.
+
+Importing this module is cheap on purpose (no botocore): a worker imports it before
+Init, and the Init Duration it reports must reflect the handler's own imports. The
+botocore hook (and in a worker the `requests` forwarder of `outbound`) is added when that
+library loads.
 """
 
 from __future__ import annotations
@@ -20,12 +25,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import FunctionConfig
-from ..environment import (
-    FAKE_CREDENTIALS,
-    add_environment_overlay,
-    remove_environment_overlay,
-)
 from ..errors import HarnessError
+from ..session import Resource, Session, Stage, current
+from ..variables import FAKE_CREDENTIALS
 from . import outbound
 
 # Variables through which botocore finds real credentials, profiles or a credential
@@ -84,7 +86,7 @@ def block_real_aws(request: Any, event_name: str = "", **kwargs: Any) -> None:
     url = str(getattr(request, "url", ""))
     if is_loopback_url(url):
         return
-    if _moto_serves(request) and (fixture_active or _moto_mocks_active() > session_mocks):
+    if _moto_serves(request) and _moto_may_answer():
         return
     parts = event_name.split(".")
     service = parts[1] if len(parts) > 1 else "unknown service"
@@ -97,16 +99,18 @@ def block_real_aws(request: Any, event_name: str = "", **kwargs: Any) -> None:
     )
 
 
-# Set by the `aws` fixture: moto's mock stays on for the session once started (starting it
-# costs ~14 ms per test), so whether moto may answer depends on the fixture being active,
-# or on a user's own mock_aws() nested inside the session's one.
-fixture_active = False
-session_mocks = 0
+def _moto_may_answer() -> bool:
+    """Whether a mock moto runs may answer: an `aws` fixture's, or a user's own mock_aws().
 
-
-def _moto_mocks_active() -> int:
+    The harness keeps its own mock started for the session once an `aws` fixture has run
+    (starting it costs ~14 ms per test): that one answers only while a fixture is active.
+    """
+    guard = current().find(GUARD)
+    if guard is not None and guard.fixture_active:
+        return True
     moto_models: Any = sys.modules.get("moto.core.models")
-    return int(moto_models.MockAWS._nested_count) if moto_models is not None else 0
+    started = int(moto_models.MockAWS._nested_count) if moto_models is not None else 0
+    return started > (guard.harness_mocks if guard is not None else 0)
 
 
 def _moto_serves(request: Any) -> bool:
@@ -207,8 +211,9 @@ def install_in_worker() -> None:
     send its `requests` calls to the test process (see `outbound`).
 
     Cheap: imports nothing heavy. The worker's variables already come from
-    lambda_environment() (fake credentials, config files pointed away, the mocked
-    endpoint when `aws` is on, the test process's outbound address).
+    function_variables() and the session's overlays (fake credentials, config files
+    pointed away, the mocked endpoint when `aws` is on, the test process's outbound
+    address).
     """
     _guard_botocore()
     address = outbound.take_address()
@@ -218,69 +223,69 @@ def install_in_worker() -> None:
         )
 
 
-def _safety_overlay(config: FunctionConfig) -> Mapping[str, str]:
-    return safe_variables()
+class Guard:
+    """The guard in the test process, a resource of the session's root."""
 
-
-class _Guard:
-    def __init__(self) -> None:
-        self.installed = False
-        self.saved: dict[str, str | None] = {}
-
-    def install(self) -> None:
-        if self.installed:
-            return
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._saved: dict[str, str | None] = {}
+        # Set by the `aws` fixture while it is active: moto may answer AWS endpoints.
+        self.fixture_active = False
+        # How many of moto's mocks the harness itself keeps started (see mocking.py).
+        self.harness_mocks = 0
         replacements: dict[str, str | None] = dict.fromkeys(_CREDENTIAL_SOURCES)
         replacements.update(FAKE_CREDENTIALS)
         replacements.update(safe_variables())
         for name, value in replacements.items():
-            self.saved[name] = os.environ.get(name)
+            self._saved[name] = os.environ.get(name)
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
         _guard_botocore()
-        add_environment_overlay(_safety_overlay)
-        add_environment_overlay(outbound.overlay)
-        self.installed = True
+        session.add_overlay(self._safe_variables)
+        session.add_overlay(self._outbound_variables)
+
+    def _safe_variables(self, config: FunctionConfig) -> Mapping[str, str]:
+        return safe_variables()
+
+    def _outbound_variables(self, config: FunctionConfig) -> Mapping[str, str]:
+        """Where a worker sends its `requests` calls (inline handlers send from here)."""
+        if config.isolation != "process":
+            return {}
+        forwarder = self._session.get(outbound.FORWARDER, outbound.Forwarder)
+        return {outbound.VARIABLE: forwarder.address}
 
     def uninstall(self) -> None:
-        if not self.installed:
-            return
-        remove_environment_overlay(outbound.overlay)
-        outbound.stop_server()
-        remove_environment_overlay(_safety_overlay)
+        """The host's variables come back, botocore and the import hooks are unhooked."""
+        self._session.remove_overlay(self._outbound_variables)
+        self._session.remove_overlay(self._safe_variables)
         _remove_from_botocore()
         sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _PatchOnImport)]
-        for name, value in self.saved.items():
+        for name, value in self._saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        self.saved.clear()
+        self._saved.clear()
         boto3: Any = sys.modules.get("boto3")
         if boto3 is not None:
             boto3.DEFAULT_SESSION = None
-        self.installed = False
 
 
-_guard = _Guard()
+GUARD = Resource("credential guard", Stage.GUARD, Guard.uninstall)
+# What the AWS layer starts in the test process, all closed by uninstall_guard().
+_AWS_STAGES = (Stage.TRIGGERS, Stage.MOCKS, Stage.SERVERS, Stage.GUARD)
 
 
-def install_guard() -> None:
+def install_guard() -> Guard:
     """Hide real credentials and block real AWS for the session (idempotent)."""
-    _guard.install()
+    session = current()
+    return session.get(GUARD, lambda: Guard(session.root))
 
 
 def uninstall_guard() -> None:
-    """Undo install_guard(): the host's variables come back, botocore is unhooked."""
-    if "pytest_lambda.aws.fixture" in sys.modules:
-        from . import fixture, server
+    """Undo install_guard(), and stop what the AWS layer started with it: the host's
+    variables come back, botocore is unhooked, moto and the forwarder stop."""
+    current().close_resources(_AWS_STAGES)
 
-        fixture.stop_session_mock()
-        server.stop_server()
-    _guard.uninstall()
-
-
-def guard_installed() -> bool:
-    return _guard.installed

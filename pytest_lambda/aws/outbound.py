@@ -5,9 +5,10 @@ there (`lambda_responses`, a test's own `responses` mock, moto's) answers them. 
 process gets the same: the import hook of `guard.install_in_worker()` replaces
 `HTTPAdapter.send` when `requests` loads with a forwarder that sends the prepared request
 (method, URL, headers, body and the send arguments) to a loopback port of the test
-process, where `HTTPAdapter().send` replays it. The test process's answer travels back
-(status, headers, undecoded body, or the exception, such as `responses`' ConnectionError
-for an unregistered URL) and becomes the handler's own Response or exception.
+process, where the Forwarder (a resource of the session) replays it with
+`HTTPAdapter().send`. The test process's answer travels back (status, headers, undecoded
+body, or the exception, such as `responses`' ConnectionError for an unregistered URL) and
+becomes the handler's own Response or exception.
 Forwarding the request rather than copying a registry keeps callbacks, matchers and
 `calls` recording exact.
 
@@ -29,8 +30,8 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from ..config import FunctionConfig
-from ..sandbox.framing import receive_exactly
+from ..environments.process.channel import receive_exactly
+from ..session import Resource, Stage
 
 # The variable that gives a worker the test process's address ("host:port/token"); the
 # worker removes it from its environment before Init.
@@ -196,7 +197,7 @@ def _rebuild_error(error: Mapping[str, Any], request: Any) -> BaseException:
 # -- test side ----------------------------------------------------------------------------
 
 
-class _Server:
+class Forwarder:
     """Replays forwarded requests through this process's `HTTPAdapter.send`."""
 
     def __init__(self) -> None:
@@ -290,27 +291,7 @@ def _describe_error(error: Exception) -> dict[str, Any]:
     }
 
 
-_server: _Server | None = None
-_lock = threading.Lock()
-
-
-def overlay(config: FunctionConfig) -> Mapping[str, str]:
-    """The variable a worker process needs (inline handlers send from here already)."""
-    global _server
-    if config.isolation != "process":
-        return {}
-    with _lock:
-        if _server is None:
-            _server = _Server()
-        return {VARIABLE: _server.address}
-
-
-def stop_server() -> None:
-    global _server
-    with _lock:
-        if _server is not None:
-            _server.stop()
-            _server = None
+FORWARDER = Resource("outbound HTTP forwarder", Stage.SERVERS, Forwarder.stop)
 
 
 def take_address() -> str | None:

@@ -3,6 +3,11 @@
 `events.<source>(**fields)` builds an event with every derived field consistent,
 `load_event(name, **overrides)` returns a fresh copy of a sample, `validate_event` checks an
 event against its kind's JSON Schema and `detect_event_type` names the kind of any event.
+The record builders (`s3_record`, `sns_record`, `sqs_record`, `dynamodb_stream_record`,
+`eventbridge_event`) build one record of a notification: the factories use them, and so
+do the `aws` fixture's triggers, so a trigger's event and the factory's cannot disagree.
+
+This package is a leaf: it imports nothing of the harness but its errors.
 """
 
 from __future__ import annotations
@@ -45,8 +50,8 @@ from .cognito import (
 )
 from .config import config
 from .connect import connect
-from .dynamodb import dynamodb_stream, to_dynamodb_json
-from .eventbridge import eventbridge, scheduled
+from .dynamodb import dynamodb_stream, dynamodb_stream_record, to_dynamodb_json
+from .eventbridge import eventbridge, eventbridge_event, scheduled
 from .hello_world import hello_world
 from .iot import iot
 from .kafka import kafka, msk
@@ -54,11 +59,11 @@ from .kinesis import firehose, kinesis
 from .lambda_url import function_url
 from .lex import lex, lex_v2
 from .mq import mq
-from .s3 import s3_batch, s3_delete, s3_object_lambda, s3_put
+from .s3 import s3_batch, s3_delete, s3_object_lambda, s3_put, s3_record
 from .secretsmanager import secretsmanager_rotation
 from .ses import ses
-from .sns import sns
-from .sqs import sqs
+from .sns import sns, sns_record
+from .sqs import sqs, sqs_record, sqs_record_from_message
 from .stepfunctions import stepfunctions
 from .vpc_lattice import vpc_lattice
 
@@ -134,7 +139,9 @@ __all__ = [
     "decode_logs",
     "detect_event_type",
     "dynamodb_stream",
+    "dynamodb_stream_record",
     "eventbridge",
+    "eventbridge_event",
     "factory_for",
     "firehose",
     "function_url",
@@ -154,6 +161,7 @@ __all__ = [
     "s3_delete",
     "s3_object_lambda",
     "s3_put",
+    "s3_record",
     "sample_dir",
     "sample_names",
     "schema_for",
@@ -161,7 +169,10 @@ __all__ = [
     "secretsmanager_rotation",
     "ses",
     "sns",
+    "sns_record",
     "sqs",
+    "sqs_record",
+    "sqs_record_from_message",
     "stepfunctions",
     "to_dynamodb_json",
     "validate_event",

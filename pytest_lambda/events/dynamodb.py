@@ -107,33 +107,61 @@ def dynamodb_stream(
     base_sequence = int(digits(21)) * 10**5
     out: list[Event] = []
     for index, (new, old) in enumerate(zip(news, olds, strict=False)):
-        name = event_name or ("MODIFY" if new and old else "INSERT" if new else "REMOVE")
         source = new or old or {}
-        key_values = {k: source[k] for k in keys if k in source}
-        body: Event = {
-            "ApproximateCreationDateTime": int(moment.timestamp()),
-            "Keys": to_dynamodb_json(key_values),
-        }
-        if new is not None and stream_view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
-            body["NewImage"] = to_dynamodb_json(new)
-        if old is not None and stream_view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
-            body["OldImage"] = to_dynamodb_json(old)
-        images = {k: v for k, v in body.items() if k in ("Keys", "NewImage", "OldImage")}
-        body["SequenceNumber"] = str(base_sequence + index * 100)
-        body["SizeBytes"] = len(json.dumps(images, separators=(",", ":")))
-        body["StreamViewType"] = stream_view_type
         out.append(
-            {
-                "eventID": hex_id(32),
-                "eventName": name,
-                "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb",
-                "awsRegion": region,
-                "dynamodb": body,
-                "eventSourceARN": arn,
-            }
+            dynamodb_stream_record(
+                event_name=event_name
+                or ("MODIFY" if new and old else "INSERT" if new else "REMOVE"),
+                keys=to_dynamodb_json({k: source[k] for k in keys if k in source}),
+                new_image=None if new is None else to_dynamodb_json(new),
+                old_image=None if old is None else to_dynamodb_json(old),
+                sequence_number=str(base_sequence + index * 100),
+                stream_view_type=stream_view_type,
+                stream_arn=arn,
+                created=int(moment.timestamp()),
+            )
         )
     return {"Records": out}
+
+
+def dynamodb_stream_record(
+    *,
+    event_name: str,
+    keys: Mapping[str, Any],
+    stream_arn: str,
+    new_image: Mapping[str, Any] | None = None,
+    old_image: Mapping[str, Any] | None = None,
+    sequence_number: str | None = None,
+    stream_view_type: str = "NEW_AND_OLD_IMAGES",
+    created: int | None = None,
+) -> Event:
+    """One DynamoDB Streams record; `keys` and the images are in DynamoDB JSON already.
+
+    The images the view type does not carry are left out; SizeBytes is the size of what
+    is carried. The dynamodb_stream factory builds its records here, and so do the `aws`
+    fixture's table triggers.
+    """
+    body: Event = {
+        "ApproximateCreationDateTime": int(now().timestamp()) if created is None else created,
+        "Keys": dict(keys),
+    }
+    if new_image is not None and stream_view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
+        body["NewImage"] = dict(new_image)
+    if old_image is not None and stream_view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        body["OldImage"] = dict(old_image)
+    images = {k: v for k, v in body.items() if k in ("Keys", "NewImage", "OldImage")}
+    body["SequenceNumber"] = sequence_number or str(int(digits(21)) * 10**5)
+    body["SizeBytes"] = len(json.dumps(images, separators=(",", ":")))
+    body["StreamViewType"] = stream_view_type
+    return {
+        "eventID": hex_id(32),
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": stream_arn.split(":")[3],
+        "dynamodb": body,
+        "eventSourceARN": stream_arn,
+    }
 
 
 register(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ._core import (
@@ -41,6 +43,33 @@ SCHEDULED_SCHEMA = obj(
 )
 
 
+def eventbridge_event(
+    *,
+    source: str,
+    detail_type: str,
+    detail: Any,
+    resources: Sequence[str] = (),
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    event_id: str | None = None,
+    time: datetime | None = None,
+) -> Event:
+    """One EventBridge event as a rule's Lambda target receives it (`time` defaults to
+    now). The eventbridge factory builds its event here, and so do the `aws` fixture's
+    rule triggers."""
+    return {
+        "version": "0",
+        "id": event_id or new_uuid(),
+        "detail-type": detail_type,
+        "source": source,
+        "account": account,
+        "time": iso_s(time),
+        "region": region,
+        "resources": list(resources),
+        "detail": detail,
+    }
+
+
 @factory
 def eventbridge(
     *,
@@ -52,17 +81,14 @@ def eventbridge(
     account: str = DEFAULT_ACCOUNT,
 ) -> Event:
     """An EventBridge event as delivered to a rule's Lambda target."""
-    return {
-        "version": "0",
-        "id": new_uuid(),
-        "detail-type": detail_type,
-        "source": source,
-        "account": account,
-        "time": iso_s(),
-        "region": region,
-        "resources": list(resources or []),
-        "detail": dict(detail) if detail is not None else {"key1": "value1", "key2": "value2"},
-    }
+    return eventbridge_event(
+        source=source,
+        detail_type=detail_type,
+        detail=dict(detail) if detail is not None else {"key1": "value1", "key2": "value2"},
+        resources=resources or [],
+        region=region,
+        account=account,
+    )
 
 
 @factory

@@ -68,26 +68,43 @@ def encode_key(key: str) -> str:
     return quote_plus(key, safe="/")
 
 
-def _sequencer() -> str:
-    # S3 sequencers are hex strings that grow with time for one key; the clock gives that.
-    return f"{time.time_ns() // 1000:X}".rjust(18, "0")
+def _sequencer(value: int | None) -> str:
+    """An S3 sequencer: 18 upper-case hex digits that grow with time for one key (by
+    default the clock in microseconds)."""
+    return f"{time.time_ns() // 1000 if value is None else value:018X}"
 
 
-def _notification(
+def s3_record(
     *,
     event_name: str,
-    bucket: str,
-    key: str,
-    region: str,
-    object_fields: dict[str, Any],
-    version_id: str | None,
-    principal_id: str,
-    source_ip: str,
+    bucket: str = _BUCKET,
+    key: str = _KEY,
+    region: str = DEFAULT_REGION,
+    size: int | None = None,
+    etag: str | None = None,
+    version_id: str | None = None,
+    sequencer: int | None = None,
+    configuration_id: str | None = None,
+    principal_id: str = _PRINCIPAL,
+    source_ip: str = _REQUESTER_IP,
 ) -> Event:
-    """The one-record notification S3 sends; `object_fields` are those of the event type."""
+    """One S3 notification record, as S3 sends it for `event_name` ("ObjectCreated:Put").
+
+    `key` is the object key as stored (it is URL-encoded here, as S3 does); `size` and
+    `etag` are left out when None (removals carry neither); `sequencer` is the number
+    the sequencer shows (a bucket trigger counts its own, so that its sequencers grow
+    even under a frozen clock). s3_put and s3_delete build
+    their record here, and so do the `aws` fixture's bucket triggers.
+    """
+    obj: dict[str, Any] = {"key": encode_key(key)}
+    if size is not None:
+        obj["size"] = size
+    if etag is not None:
+        obj["eTag"] = etag
     if version_id is not None:
-        object_fields = {**object_fields, "versionId": version_id}
-    record = {
+        obj["versionId"] = version_id
+    obj["sequencer"] = _sequencer(sequencer)
+    return {
         "eventVersion": "2.1",
         "eventSource": "aws:s3",
         "awsRegion": region,
@@ -101,16 +118,15 @@ def _notification(
         },
         "s3": {
             "s3SchemaVersion": "1.0",
-            "configurationId": new_uuid(),
+            "configurationId": configuration_id or new_uuid(),
             "bucket": {
                 "name": bucket,
                 "ownerIdentity": {"principalId": "A3I5XTEXAMAI3E"},
                 "arn": f"arn:aws:s3:::{bucket}",
             },
-            "object": {"key": encode_key(key), **object_fields, "sequencer": _sequencer()},
+            "object": obj,
         },
     }
-    return {"Records": [record]}
 
 
 @factory
@@ -135,16 +151,18 @@ def s3_put(
     size = 1024 if size is None else size
     if etag is None:
         etag = md5_hex(f"{bucket}/{key}:{size}".encode())
-    return _notification(
+    record = s3_record(
         event_name=event_name,
         bucket=bucket,
         key=key,
         region=region,
-        object_fields={"size": size, "eTag": etag},
+        size=size,
+        etag=etag,
         version_id=version_id,
         principal_id=principal_id,
         source_ip=source_ip,
     )
+    return {"Records": [record]}
 
 
 @factory
@@ -159,16 +177,16 @@ def s3_delete(
     source_ip: str = _REQUESTER_IP,
 ) -> Event:
     """An S3 ObjectRemoved notification (no size or eTag, as S3 sends it)."""
-    return _notification(
+    record = s3_record(
         event_name=event_name,
         bucket=bucket,
         key=key,
         region=region,
-        object_fields={},
         version_id=version_id,
         principal_id=principal_id,
         source_ip=source_ip,
     )
+    return {"Records": [record]}
 
 
 S3_BATCH_SCHEMA = obj(

@@ -83,6 +83,70 @@ def md5_of_message_attributes(attributes: Mapping[str, AttributeValue]) -> str:
     return md5_hex(bytes(buf))
 
 
+def sqs_record(
+    *,
+    body: str,
+    queue_arn: str,
+    message_id: str | None = None,
+    receipt_handle: str | None = None,
+    attributes: Mapping[str, str] | None = None,
+    message_attributes: Mapping[str, Mapping[str, Any]] | None = None,
+    md5_of_message_attributes: str | None = None,
+) -> Event:
+    """One SQS record as an event source mapping delivers it.
+
+    `message_attributes` are in the record's own form ({"stringValue": ...,
+    "dataType": ...}, see message_attribute); the md5 of the body is computed here. The
+    sqs factory builds its records here, and so do the `aws` fixture's queue triggers
+    (through sqs_record_from_message).
+    """
+    record: Event = {
+        "messageId": message_id or new_uuid(),
+        "receiptHandle": receipt_handle or "AQEB" + amz_id(120),
+        "body": body,
+        "attributes": dict(attributes or {}),
+        "messageAttributes": {k: dict(v) for k, v in (message_attributes or {}).items()},
+        "md5OfBody": md5_hex(body.encode("utf-8")),
+    }
+    if md5_of_message_attributes is not None:
+        record["md5OfMessageAttributes"] = md5_of_message_attributes
+    region = queue_arn.split(":")[3]
+    record.update(eventSource="aws:sqs", eventSourceARN=queue_arn, awsRegion=region)
+    return record
+
+
+def message_attribute(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A message attribute as ReceiveMessage returns it -> as a record carries it."""
+    converted: dict[str, Any] = {}
+    if "StringValue" in value:
+        converted["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        converted["binaryValue"] = b64(value["BinaryValue"])
+    converted["stringListValues"] = list(value.get("StringListValues", []))
+    converted["binaryListValues"] = [b64(v) for v in value.get("BinaryListValues", [])]
+    converted["dataType"] = value["DataType"]
+    return converted
+
+
+def sqs_record_from_message(message: Mapping[str, Any], *, queue_arn: str) -> Event:
+    """The record an event source mapping builds from one message ReceiveMessage returned
+    (asked for with every attribute and message attribute)."""
+    return sqs_record(
+        body=message["Body"],
+        queue_arn=queue_arn,
+        message_id=message["MessageId"],
+        receipt_handle=message["ReceiptHandle"],
+        attributes={
+            k: v for k, v in message.get("Attributes", {}).items() if k != "AWSTraceHeader"
+        },
+        message_attributes={
+            name: message_attribute(value)
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
+        md5_of_message_attributes=message.get("MD5OfMessageAttributes"),
+    )
+
+
 @factory
 def sqs(
     *,
@@ -120,18 +184,15 @@ def sqs(
                 MessageGroupId=group_id,
                 MessageDeduplicationId=md5_hex(text.encode()),
             )
-        record: Event = {
-            "messageId": new_uuid(),
-            "receiptHandle": "AQEB" + amz_id(120),
-            "body": text,
-            "attributes": attributes,
-            "messageAttributes": _lambda_attributes(attrs),
-            "md5OfBody": md5_hex(text.encode("utf-8")),
-        }
-        if attrs:
-            record["md5OfMessageAttributes"] = md5_of_message_attributes(attrs)
-        record.update(eventSource="aws:sqs", eventSourceARN=arn, awsRegion=region)
-        out.append(record)
+        out.append(
+            sqs_record(
+                body=text,
+                queue_arn=arn,
+                attributes=attributes,
+                message_attributes=_lambda_attributes(attrs),
+                md5_of_message_attributes=md5_of_message_attributes(attrs) if attrs else None,
+            )
+        )
     return {"Records": out}
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from pytest_lambda import HarnessError
 from pytest_lambda.aws import AWS
-from pytest_lambda.aws.policy import access_key_for
+from pytest_lambda.aws.permissions import access_key_for
 
 from ._support import MakeFunction
 

@@ -8,7 +8,7 @@ import pytest
 
 from pytest_lambda import HarnessError, LambdaFunction
 from pytest_lambda.aws import AWS
-from pytest_lambda.triggers import hook_points
+from pytest_lambda.aws.services import hook_points
 
 from ._support import MakeFunction, validate
 

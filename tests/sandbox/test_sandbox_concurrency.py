@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import pytest
 
 from pytest_lambda import ErrorKind, HarnessError
+from pytest_lambda.environments import process
 
 
 def test_results_come_in_the_order_of_the_events(process_function) -> None:
@@ -78,3 +80,20 @@ def test_inline_invoke_many_scales_out_one_after_another(process_function) -> No
     invocations = function.invoke_many([{}] * 4, concurrency=2)
     assert [i.result for i in invocations] == [1, 1, 2, 2]
     assert [i.cold_start for i in invocations] == [True, True, False, False]
+
+
+def test_the_inline_fallback_runs_a_wave_one_after_another(
+    monkeypatch: pytest.MonkeyPatch, function_maker, handlers_dir
+) -> None:
+    # Where workers cannot run, isolation="process" falls back to inline environments,
+    # which swap process-wide state (sys.stdout, os.environ): they must take turns too.
+    monkeypatch.setattr(process, "supported", lambda: False)
+    function = function_maker("app.chatter", code_dir=handlers_dir)
+    stdout = sys.stdout
+    with pytest.warns(RuntimeWarning, match="isolation='process' needs Linux"):
+        invocations = function.invoke_many([{"n": n} for n in range(4)], concurrency=4)
+    assert sys.stdout is stdout
+    assert [i.assert_ok() for i in invocations] == [0, 1, 2, 3]
+    for n, invocation in enumerate(invocations):
+        assert invocation.logs.count("begin ") == 1, invocation.logs
+        assert f"begin {n}\nend {n}\n" in invocation.logs, invocation.logs

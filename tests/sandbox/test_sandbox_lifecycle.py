@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from pytest_lambda import ErrorKind, HarnessError, LambdaFunction, sandbox
-from pytest_lambda.sandbox.process import ProcessEnvironment
+from pytest_lambda.environments import process
+from pytest_lambda.environments.process.environment import ProcessEnvironment
 
 from .conftest import SANDBOX_HANDLERS, wait_gone
 
@@ -21,7 +22,7 @@ def test_process_is_the_default_isolation() -> None:
     function = LambdaFunction("basic.hello", code_dir=SANDBOX_HANDLERS)
     try:
         assert function.invoke({}).assert_ok() == {"hello": "world"}
-        assert function._factory is ProcessEnvironment
+        assert function._environment_class is ProcessEnvironment
     finally:
         function.close()
 
@@ -125,7 +126,7 @@ def test_preload_rejects_what_is_not_a_module_name() -> None:
 
 
 def test_other_platforms_fall_back_to_inline_with_a_warning(monkeypatch) -> None:
-    monkeypatch.setattr(sandbox, "supported", lambda: False)
+    monkeypatch.setattr(process, "supported", lambda: False)
     function = LambdaFunction("basic.hello", code_dir=SANDBOX_HANDLERS)
     monkeypatch.undo()
     try:

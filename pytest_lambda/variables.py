@@ -1,10 +1,10 @@
-"""The process state Lambda gives a function: reserved variables, /tmp, the trace header."""
+"""The variables Lambda starts a function's process with, and its per-request trace header."""
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from .config import FunctionConfig
 from .context import new_log_stream_name
@@ -36,27 +36,17 @@ def new_trace_id(now: float | None = None) -> str:
     return f"Root=1-{epoch:08x}-{random[:24]};Parent={random[24:]};Sampled=0"
 
 
-EnvironmentOverlay = Callable[[FunctionConfig], Mapping[str, str]]
-_overlays: list[EnvironmentOverlay] = []
-
-
-def add_environment_overlay(overlay: EnvironmentOverlay) -> None:
-    """Add variables to every environment started from now on (the `aws` fixture points
-    boto3 at its mocked endpoint this way), until removed."""
-    _overlays.append(overlay)
-
-
-def remove_environment_overlay(overlay: EnvironmentOverlay) -> None:
-    if overlay in _overlays:
-        _overlays.remove(overlay)
-
-
-def lambda_environment(
+def function_variables(
     config: FunctionConfig,
     tmp_dir: str,
+    overlay: Mapping[str, str] | None = None,
     host: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every variable the function's process starts with, as Lambda sets them."""
+    """Every variable the function's process starts with, as Lambda sets them.
+
+    `overlay` is what the session adds (see Session.overlay_variables: the guard's safe
+    settings, the mocked AWS endpoint); the function's own `env` comes last and wins.
+    """
     host = os.environ if host is None else host
     variables = {
         name: value
@@ -84,7 +74,7 @@ def lambda_environment(
             **FAKE_CREDENTIALS,
         }
     )
-    for overlay in _overlays:
-        variables.update(overlay(config))
+    if overlay:
+        variables.update(overlay)
     variables.update(config.env)
     return variables

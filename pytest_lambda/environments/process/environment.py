@@ -15,23 +15,24 @@ import contextlib
 import math
 import os
 import select
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import time
 import weakref
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
-from .._clock import elapsed_ms, monotonic
-from ..config import FunctionConfig
-from ..environment import lambda_environment, new_trace_id
-from ..errors import ErrorKind, HarnessError, LambdaError
-from ..runtime import InitOutcome, InvokeOutcome, InvokeRequest, LogBuffer, timed_out_log_line
-from . import memory, registry
-from .framing import receive_message, send_message
+from ..._clock import elapsed_ms, monotonic
+from ...config import FunctionConfig
+from ...errors import ErrorKind, HarnessError, LambdaError
+from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest, LogBuffer
+from ...session import Session
+from ...variables import function_variables, new_trace_id
+from ..shared import PrivateTmp, lost, timed_out
+from . import memory
+from .channel import receive_message, send_message
+from .registry import sandbox
 from .worker import Close, Hello, Invoke, WorkerSpec
 
 # Lambda gives Init 10 seconds.
@@ -107,38 +108,44 @@ def _kill_tree(pid: int) -> None:
             os.kill(target, signal.SIGKILL)
 
 
-def _discard(pid: int, sock: socket.socket, log_fd: int, tmp_dir: str) -> None:
+def _discard(pid: int, sock: socket.socket, log_fd: int) -> None:
     """Last resort for an environment nobody closed (finalizer; must not reference it)."""
     if pid:
         _kill_tree(pid)
     sock.close()
     with contextlib.suppress(OSError):
         os.close(log_fd)
-    shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 class ProcessEnvironment:
     """One Lambda execution environment in its own worker process."""
 
-    def __init__(self, config: FunctionConfig) -> None:
+    # Each request runs in the worker: environments serve requests side by side.
+    shares_process: ClassVar[bool] = False
+
+    def __init__(self, config: FunctionConfig, session: Session) -> None:
         self.config = config
-        self._server = registry.fork_server()
-        self.tmp_dir = tempfile.mkdtemp(
-            prefix=f"lambda-{config.function_name}-tmp-", dir=self._server.tmp_root
-        )
+        self._sandbox = sandbox(session)
+        hooks = session.worker_hooks
+        self._server = self._sandbox.fork_server(hooks)
+        self._tmp = PrivateTmp(self, config.function_name, parent=self._server.tmp_root)
+        self.tmp_dir = self._tmp.path
         spec = WorkerSpec(
             handler=config.handler,
             code_dir=str(config.code_path),
-            variables=lambda_environment(config, self.tmp_dir),
+            variables=function_variables(
+                config, self.tmp_dir, session.overlay_variables(config)
+            ),
             sys_path=list(sys.path),
             address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
+            start_hooks=hooks,
         )
         self._limit_kb = config.memory_mb * 1024
         self._started = monotonic()
         try:
             self._sock, self._log_fd = self._server.spawn(spec)
         except OSError as e:
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self._tmp.remove()
             raise HarnessError(f"could not start an execution environment: {e}") from e
         os.set_blocking(self._log_fd, False)
         self._poller = select.poll()
@@ -153,10 +160,8 @@ class ProcessEnvironment:
         self._frozen = False
         self._out_of_memory = False
         self.alive = True
-        self._finalizer = weakref.finalize(
-            self, _discard, 0, self._sock, self._log_fd, self.tmp_dir
-        )
-        registry.track(self)
+        self._finalizer = weakref.finalize(self, _discard, 0, self._sock, self._log_fd)
+        self._sandbox.track(self)
 
     def init(self, request_id: str) -> InitOutcome:
         deadline = self._started + INIT_TIMEOUT_S
@@ -179,9 +184,7 @@ class ProcessEnvironment:
         # The baseline, in case the worker dies before any request completes.
         self._memory.update_peak()
         self._finalizer.detach()
-        self._finalizer = weakref.finalize(
-            self, _discard, self.pid, self._sock, self._log_fd, self.tmp_dir
-        )
+        self._finalizer = weakref.finalize(self, _discard, self.pid, self._sock, self._log_fd)
 
     def _init_failure(self, ended: _Ended, request_id: str) -> tuple[str, LambdaError]:
         if ended is _TIMED_OUT:
@@ -216,15 +219,13 @@ class ProcessEnvironment:
         duration = elapsed_ms(started)
         if reply is _TIMED_OUT:
             self._kill()
-            self._log.write(timed_out_log_line(request.request_id, self.config.timeout_s))
-            error = LambdaError.timeout(request.request_id, self.config.timeout_s)
-            return InvokeOutcome("timeout", None, error, self._take_logs(), duration, True)
+            return timed_out(request, self.config.timeout_s, self._log, duration)
         if reply is _OUT_OF_MEMORY:
             self._kill()
             error = LambdaError.out_of_memory(request.request_id)
         else:
             error = LambdaError.runtime_exit(request.request_id, self._exit_detail())
-        return InvokeOutcome("error", None, error, self._take_logs(), duration, True)
+        return lost(error, self._log, duration)
 
     def max_memory_used_mb(self) -> int:
         if self._out_of_memory:
@@ -239,7 +240,6 @@ class ProcessEnvironment:
         if self.pid and self._coverage:
             self._close_gracefully()
         self._kill()
-        registry.untrack(self)
 
     def _close_gracefully(self) -> None:
         """Let the worker save its coverage data, then wait (briefly) for it to exit."""
@@ -258,8 +258,13 @@ class ProcessEnvironment:
         if self.pid:
             self._update_peak()
             self._server.forget(self.pid)
+        self._release()
+
+    def _release(self) -> None:
+        """Its processes killed and channels closed (if not yet), /tmp removed, untracked."""
         self._finalizer()
-        registry.untrack(self)
+        self._tmp.remove()
+        self._sandbox.untrack(self)
 
     def _exit_detail(self) -> str:
         """How the worker ended, from the zygote, which reaped it."""
@@ -272,8 +277,7 @@ class ProcessEnvironment:
                 status = self._server.wait_exit(self.pid, _EXIT_STATUS_WAIT_S)
         self._drain_logs(until_eof=True)
         self.alive = False
-        self._finalizer()
-        registry.untrack(self)
+        self._release()
         return exit_detail(status) if status is not None else "signal: killed"
 
     def _wait(self, deadline: float) -> Any:

@@ -35,7 +35,8 @@ from moto.core.request import (
 )
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from .policy import PolicyGate
+from ..session import Resource, Stage
+from .permissions import PolicyGate
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -277,22 +278,4 @@ class MotoServer:
         self._thread.join(timeout=5)
 
 
-_server: MotoServer | None = None
-_lock = threading.Lock()
-
-
-def get_server() -> MotoServer:
-    """The session's server, started on first use."""
-    global _server
-    with _lock:
-        if _server is None:
-            _server = MotoServer()
-        return _server
-
-
-def stop_server() -> None:
-    global _server
-    with _lock:
-        if _server is not None:
-            _server.stop()
-            _server = None
+MOTO_SERVER = Resource("moto server", Stage.SERVERS, MotoServer.stop)

@@ -1,4 +1,4 @@
-"""Swapping a whole process environment in and out, in constant time.
+"""Swapping a process's whole set of variables in and out, in constant time.
 
 An inline invoke gives the handler the function's variables for the duration of the
 call. Setting and restoring some sixty variables one by one through putenv costs more
@@ -31,21 +31,21 @@ _encode_key: Callable[[str], Any] = os.environ.encodekey
 _encode_value: Callable[[str], Any] = os.environ.encodevalue
 
 
-class _HostEnvironment:
-    """The test process's own C-level environment, held in an array of ours.
+class _HostVariables:
+    """The test process's own C-level variables (libc's `environ`), held in an array of ours.
 
     glibc's setenv reallocates the array it last allocated itself. If that were the
     host's array, a handler's setenv would reallocate it, copying the function's
     variables into it, and restoring its address would bring them into the host (or
     use freed memory). So the host's entries are copied into an array glibc never owns,
-    rebuilt only when the host's environment has changed since.
+    rebuilt only when the host's variables have changed since.
     """
 
     def __init__(self) -> None:
         self._array: Any = None
 
     def install(self, current: int | None) -> int:
-        """Make our copy of the host's environment current; return its address."""
+        """Make our copy of the host's variables current; return its address."""
         if self._array is None or current != ctypes.addressof(self._array):
             entries: list[bytes] = []
             if current:
@@ -56,15 +56,15 @@ class _HostEnvironment:
         return ctypes.addressof(self._array)
 
 
-_HOST = _HostEnvironment()
+_HOST = _HostVariables()
 
 
 def _local_time_is_utc() -> bool:
     return time.localtime().tm_gmtoff == 0 and not time.daylight
 
 
-class SwappableEnvironment:
-    """A function's variables, ready to become the process's environment at once."""
+class SwappableVariables:
+    """A function's variables, ready to become the process's variables at once."""
 
     def __init__(self, variables: Mapping[str, str]) -> None:
         self.data: dict[Any, Any] = {_encode_key(k): _encode_value(v) for k, v in variables.items()}

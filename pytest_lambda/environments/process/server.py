@@ -14,7 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..errors import HarnessError
+from ...errors import HarnessError
 from .worker import WorkerSpec
 from .zygote import TMP_ROOT_VARIABLE, Exited, Ready
 
@@ -22,23 +22,29 @@ _START_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 5.0
 # The directory that holds the pytest_lambda package: the zygote must import this copy
 # even when the package is not installed (a checkout on PYTHONPATH, a rootdir import).
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
+_ZYGOTE_MODULE = "pytest_lambda.environments.process.zygote"
 
 
 class ForkServer:
-    """One running zygote, owned by the process that started it."""
+    """One running zygote, owned by the process that started it.
 
-    def __init__(self, preload: tuple[str, ...]) -> None:
+    It imports `preload` (the user's setting) and `hook_modules` (those of the session's
+    worker hooks) once, before forking any environment.
+    """
+
+    def __init__(self, preload: tuple[str, ...], hook_modules: tuple[str, ...] = ()) -> None:
         self.preload = preload
+        self.hook_modules = hook_modules
         self.owner_pid = os.getpid()
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # Every environment's /tmp lives under this directory, which the zygote removes as
         # it exits: even when the test process is killed and cannot clean up itself.
         self.tmp_root = tempfile.mkdtemp(prefix="pytest-lambda-")
-        environment = dict(os.environ)
-        environment[TMP_ROOT_VARIABLE] = self.tmp_root
-        environment["PYTHONPATH"] = os.pathsep.join(
-            p for p in (_PACKAGE_PARENT, environment.get("PYTHONPATH", "")) if p
+        variables = dict(os.environ)
+        variables[TMP_ROOT_VARIABLE] = self.tmp_root
+        variables["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_PACKAGE_PARENT, variables.get("PYTHONPATH", "")) if p
         )
         # Lives as long as the server: it holds the zygote's stderr for error reports.
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
@@ -47,15 +53,15 @@ class ForkServer:
                 [
                     sys.executable,
                     "-m",
-                    "pytest_lambda.sandbox.zygote",
+                    _ZYGOTE_MODULE,
                     str(child_end.fileno()),
-                    *preload,
+                    *dict.fromkeys((*preload, *hook_modules)),
                 ],
                 pass_fds=(child_end.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=self._errors,
-                env=environment,
+                env=variables,
                 # Its own session: Ctrl-C in the terminal is the test process's business.
                 start_new_session=True,
             )
@@ -86,7 +92,7 @@ class ForkServer:
             self._errors.seek(0)
             detail = self._errors.read().decode("utf-8", "replace").strip()
             raise HarnessError(
-                "the sandbox's fork server (python -m pytest_lambda.sandbox.zygote) did "
+                f"the fork server of process isolation (python -m {_ZYGOTE_MODULE}) did "
                 f"not start: {detail or 'no output'}; isolation='inline' avoids it"
             )
         ready = pickle.loads(data)

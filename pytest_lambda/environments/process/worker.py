@@ -1,15 +1,17 @@
 """The worker: one execution environment, a process forked from the zygote.
 
-It turns itself into what Lambda gives a function (its own session, the function's
-variables through real putenv, UTC, the code directory as cwd and first on sys.path,
-a private /tmp, stdout and stderr on the log pipe, the runtime's root log handler),
-runs Init once, then serves requests until told to stop or killed.
+It turns itself into what Lambda gives a function (its own process session, the
+function's variables through real putenv, UTC, the code directory as cwd and first on
+sys.path, a private /tmp, stdout and stderr on the log pipe, the runtime's root log
+handler), runs the session's worker hooks (the AWS layer's guard, registered on the
+session), runs Init once, then serves requests until told to stop or killed.
 """
 
 from __future__ import annotations
 
 import atexit
 import ctypes
+import importlib
 import io
 import logging
 import os
@@ -23,9 +25,8 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..aws.guard import install_in_worker
-from ..runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer, exit_status
-from .framing import receive_message, send_message
+from ...runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer, exit_status
+from .channel import receive_message, send_message
 
 _PR_SET_PDEATHSIG = 1
 # Lambda's per-environment limit on open files.
@@ -41,6 +42,8 @@ class WorkerSpec:
     variables: dict[str, str]
     sys_path: list[str]
     address_space_limit_bytes: int
+    # `module:function` names, called in turn before Init (see Session.add_worker_hook).
+    start_hooks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def _log_stream(fd: int) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
 
 
-def _apply_environment(spec: WorkerSpec) -> None:
+def _apply_variables(spec: WorkerSpec) -> None:
     os.environ.clear()
     os.environ.update(spec.variables)
     time.tzset()
@@ -122,6 +125,12 @@ def _apply_environment(spec: WorkerSpec) -> None:
     sys.path[:] = [spec.code_dir] + [p for p in spec.sys_path if p not in ("", spec.code_dir)]
     # gettempdir() computes its answer once; forget the zygote's so it reads TMPDIR.
     tempfile.tempdir = None
+
+
+def _run_start_hooks(hooks: tuple[str, ...]) -> None:
+    for hook in hooks:
+        module, _, name = hook.partition(":")
+        getattr(importlib.import_module(module), name)()
 
 
 def _install_logging(sink: LogBuffer, runtime: HandlerRuntime) -> None:
@@ -157,9 +166,10 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    _apply_environment(spec)
-    # No request from the function may reach real AWS: botocore is guarded as it loads.
-    install_in_worker()
+    _apply_variables(spec)
+    # Before the handler's code: what the layers above need in every worker (no request
+    # from the function may reach real AWS: botocore is guarded as it loads).
+    _run_start_hooks(spec.start_hooks)
     stdout, stderr = _log_stream(1), _log_stream(2)
     sys.stdout, sys.stderr = stdout, stderr
     # The originals too: faulthandler, code.interact and the like write there.

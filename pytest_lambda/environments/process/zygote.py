@@ -1,14 +1,15 @@
-"""The fork server: one pre-initialised interpreter per test process, forking environments.
+"""The fork server: one pre-initialised interpreter per session, forking environments.
 
-Started once, lazily, with `python -m pytest_lambda.sandbox.zygote FD`. It imports the
-harness's runtime (and the modules the user asked to preload, nothing else), then waits on
+Started once per session, lazily, with `python -m pytest_lambda.environments.process.zygote
+FD [MODULE...]`. It imports the harness's runtime and the modules named (those the user
+asked to preload, and those of the session's worker hooks; nothing else), then waits on
 its control socket. A spawn request carries the worker's spec and two descriptors (its
 request socket and the write end of its log pipe); the zygote forks, and the child
 becomes the environment. The zygote reaps its children and reports each exit status,
 because the test process, not being their parent, cannot wait for them.
 
-When the control socket reaches EOF (the test process exited, was killed, or shut the
-sandbox down) the zygote kills every environment's process group and exits; workers also
+When the control socket reaches EOF (the test process exited, was killed, or its session
+closed) the zygote kills every environment's process group and exits; workers also
 die with the zygote through PR_SET_PDEATHSIG.
 """
 
@@ -190,7 +191,7 @@ if __name__ == "__main__":
     # Run from the module under its package name, so that what it pickles (Ready,
     # Exited) unpickles in the test process; importing the worker imports the runtime,
     # which is the point of a zygote: everything environments share is imported once.
-    from pytest_lambda.sandbox import worker  # noqa: F401
-    from pytest_lambda.sandbox.zygote import main as package_main
+    from pytest_lambda.environments.process import worker  # noqa: F401
+    from pytest_lambda.environments.process.zygote import main as package_main
 
     package_main(sys.argv)

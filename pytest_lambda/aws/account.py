@@ -1,0 +1,207 @@
+"""AWS: a mocked AWS account for one test, seen alike by the test and by handlers in either
+isolation mode. The plugin's `aws` fixture is one; `with AWS() as aws:` works anywhere.
+
+Starting it puts together what the session owns for the AWS layer (the guard, moto's mock
+with fresh state, moto's server for handlers, the routing of changes to this account's
+triggers) and points every function environment started meanwhile at the server. The
+services themselves (create helpers, handles, triggers) live in `services/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..config import FunctionConfig
+from ..context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+from ..errors import HarnessError
+from ..session import Session, current
+from . import services
+from .guard import Guard, install_guard
+from .mocking import MOTO_MOCK, MotoMock
+from .moto_server import MOTO_SERVER, MotoServer
+from .services import dynamodb, eventbridge, s3, sns, sqs
+from .services.dynamodb import Table
+from .services.eventbridge import Rule
+from .services.s3 import Bucket
+from .services.sns import Topic
+from .services.sqs import Queue
+from .triggers import Trigger, TriggerHub, routing
+
+
+class AWS:
+    """Mocked AWS for one test: clients, one-line setup helpers and triggers.
+
+    Usable outside pytest as a context manager. Everything created is gone when it stops.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+        if account_id != DEFAULT_ACCOUNT_ID:
+            raise HarnessError(
+                f"account_id {account_id!r} is not supported: moto serves account "
+                f"{DEFAULT_ACCOUNT_ID} to the handlers; leave account_id at its default"
+            )
+        self.region = region
+        self.account_id = account_id
+        self.hub = TriggerHub()
+        self._session: Session | None = None
+        self._guard: Guard | None = None
+        self._server: MotoServer | None = None
+
+    def __enter__(self) -> AWS:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        session = self._session = current()
+        guard = self._guard = install_guard()
+        self._server = session.get(MOTO_SERVER, MotoServer)
+        self._mock().reset()  # fresh state for this test, for the server's requests too
+        session.add_overlay(self._overlay)
+        services.install_moto_hooks()
+        routing(session).activate(self.hub, session)
+        guard.fixture_active = True
+
+    def stop(self) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        if self._guard is not None:
+            self._guard.fixture_active = False
+        found = session.find(MOTO_MOCK)
+        routing(session).deactivate()
+        session.remove_overlay(self._overlay)
+        if self._server is not None:
+            self._server.gate.clear()
+        if found is not None:
+            found.reset()
+
+    def _overlay(self, config: FunctionConfig) -> Mapping[str, str]:
+        """What a function's environment gets while this account is active."""
+        server = self._require_server()
+        return {"AWS_ENDPOINT_URL": server.url, "AWS_ACCESS_KEY_ID": server.gate.register(config)}
+
+    def _require_server(self) -> MotoServer:
+        if self._server is None:
+            raise HarnessError("the aws fixture is not started; use it as a fixture or `with`")
+        return self._server
+
+    def _mock(self) -> MotoMock:
+        session = self._session or current()
+        guard = self._guard or install_guard()
+        return session.get(MOTO_MOCK, lambda: MotoMock(guard))
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where handlers' boto3 calls go (moto on a loopback port)."""
+        return self._require_server().url
+
+    @property
+    def triggers(self) -> list[Trigger]:
+        return list(self.hub.triggers)
+
+    # -- clients ------------------------------------------------------------------------
+
+    def client(self, name: str, region: str | None = None) -> Any:
+        """A boto3 client for `name`, talking to the mocked AWS."""
+        return self._mock().client(name, region or self.region)
+
+    def resource(self, name: str, region: str | None = None) -> Any:
+        """A boto3 resource (dynamodb, s3, sqs, sns, ...) for the mocked AWS."""
+        return self._mock().resource(name, region or self.region)
+
+    @property
+    def s3(self) -> Any:
+        return self.client("s3")
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    @property
+    def sqs(self) -> Any:
+        return self.client("sqs")
+
+    @property
+    def sns(self) -> Any:
+        return self.client("sns")
+
+    @property
+    def kinesis(self) -> Any:
+        return self.client("kinesis")
+
+    @property
+    def events(self) -> Any:
+        return self.client("events")
+
+    @property
+    def secretsmanager(self) -> Any:
+        return self.client("secretsmanager")
+
+    @property
+    def ssm(self) -> Any:
+        return self.client("ssm")
+
+    # -- one-line setup -----------------------------------------------------------------
+
+    def bucket(
+        self,
+        name: str,
+        objects: Mapping[str, bytes | str] | None = None,
+        *,
+        versioned: bool = False,
+    ) -> Bucket:
+        """Create bucket `name` holding `objects` ({key: body})."""
+        return s3.create_bucket(self, name, objects, versioned=versioned)
+
+    def table(
+        self,
+        name: str,
+        key: str = "pk",
+        sort_key: str | None = None,
+        items: Sequence[Mapping[str, Any]] | None = None,
+        stream: bool | str = False,
+        *,
+        key_type: str = "S",
+        sort_key_type: str = "S",
+    ) -> Table:
+        """Create an on-demand table keyed on `key` (+ `sort_key`), holding `items`.
+
+        `stream=True` turns on a NEW_AND_OLD_IMAGES stream; a view type string picks another.
+        """
+        return dynamodb.create_table(
+            self,
+            name,
+            key,
+            sort_key,
+            items,
+            stream,
+            key_type=key_type,
+            sort_key_type=sort_key_type,
+        )
+
+    def queue(
+        self,
+        name: str,
+        fifo: bool = False,
+        *,
+        visibility_timeout: int | None = None,
+        attributes: Mapping[str, str] | None = None,
+    ) -> Queue:
+        """Create an SQS queue (a FIFO queue's name gets its `.fifo` suffix if missing)."""
+        return sqs.create_queue(
+            self, name, fifo, visibility_timeout=visibility_timeout, attributes=attributes
+        )
+
+    def topic(self, name: str, fifo: bool = False) -> Topic:
+        """Create an SNS topic."""
+        return sns.create_topic(self, name, fifo)
+
+    def rule(
+        self, name: str, pattern: Mapping[str, Any], *, bus: str = "default"
+    ) -> Rule:
+        """Create an EventBridge rule matching `pattern` on `bus`."""
+        return eventbridge.create_rule(self, name, pattern, bus=bus)
