@@ -1,4 +1,5 @@
-"""LambdaFunction.invoke inline: cold/warm starts, timeouts, exits, environment, logs, helpers."""
+"""LambdaFunction.invoke under both runners: cold/warm starts, timeouts, exits, variables,
+logs, helpers."""
 
 from __future__ import annotations
 
@@ -187,12 +188,11 @@ def test_exit_status_is_what_the_operating_system_reports(
     make_function, code: object, detail: str
 ) -> None:
     # Statuses wrap at 256 and a message means 1, in a worker and inline alike.
-    for isolation in ("inline", "process"):
-        invocation = make_function("app.exit_with", isolation=isolation).invoke({"code": code})
-        error = invocation.assert_error("Runtime.ExitError")
-        assert error.message.endswith(f"Error: Runtime exited with error: {detail}"), isolation
-        if isinstance(code, str):
-            assert f"{code}\n" in invocation.logs, isolation
+    invocation = make_function("app.exit_with").invoke({"code": code})
+    error = invocation.assert_error("Runtime.ExitError")
+    assert error.message.endswith(f"Error: Runtime exited with error: {detail}")
+    if isinstance(code, str):
+        assert f"{code}\n" in invocation.logs
 
 
 # -- the environment the handler sees ------------------------------------------------------
@@ -374,6 +374,8 @@ def test_handler_output_does_not_reach_the_test_process(
     assert "written to stderr" not in captured.err
 
 
+# The clock freezegun freezes is the test process's: inline only.
+@pytest.mark.parametrize("isolation", ["inline"])
 def test_log_times_are_utc_and_follow_frozen_time(make_function) -> None:
     function = make_function("app.write_logs")
     with freezegun.freeze_time("2026-11-27 07:25:01.500"):

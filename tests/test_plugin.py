@@ -352,7 +352,6 @@ def test_lambda_event_fixture_gives_fresh_copies(pytester: pytest.Pytester) -> N
 
 
 def test_xdist_workers_report_to_the_controller(project: pytest.Pytester) -> None:
-    pytest.importorskip("xdist")
     project.makepyfile(
         test_it="""
         import pytest

@@ -1,35 +1,34 @@
-"""Every aws test that runs a handler runs it both ways: inline and in a worker process."""
+"""The aws tests: every test that runs a handler runs it both ways (the root `isolation`
+fixture), over tests/aws/handlers; every event a trigger delivered is checked against
+the schema of its kind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from pytest_lambda import LambdaFunction
+from pytest_lambda import validate_event
 
 from ._support import HANDLERS
 
 
-@pytest.fixture(params=["inline", "process"])
-def isolation(request: pytest.FixtureRequest) -> str:
-    """The isolation the test's functions use (the test runs once with each)."""
-    mode: str = request.param
-    return mode
-
-
 @pytest.fixture
-def aws_function(isolation: str) -> Iterator[Callable[..., LambdaFunction]]:
-    """`aws_function(handler, **settings)`: a function over tests/aws/handlers in the
-    test's isolation, closed after the test."""
-    created: list[LambdaFunction] = []
+def code_dir() -> Path:
+    return HANDLERS
 
-    def make(handler: str, **settings: Any) -> LambdaFunction:
-        function = LambdaFunction(handler, code_dir=HANDLERS, isolation=isolation, **settings)
-        created.append(function)
-        return function
 
-    yield make
-    for function in created:
-        function.close()
+@pytest.fixture(autouse=True)
+def trigger_events_match_their_schemas(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used `aws`: each event its triggers delivered validates as the
+    kind the trigger says it delivers."""
+    aws = request.getfixturevalue("aws") if "aws" in request.fixturenames else None
+    yield
+    if aws is None:
+        return
+    for trigger in aws.triggers:
+        for event in trigger.events:
+            kind = trigger.kind_of(event)
+            if kind is not None:
+                validate_event(event, kind)

@@ -54,14 +54,14 @@ def test_state_is_fresh_for_every_test(aws: AWS, round: int) -> None:
 
 
 def test_handler_reads_what_the_test_wrote_and_the_test_reads_its_writes(
-    aws: AWS, aws_function: MakeFunction
+    aws: AWS, make_function: MakeFunction
 ) -> None:
     aws.bucket("shared", {"in.txt": "from the test"})
-    reader = aws_function("aws_app.read_object")
+    reader = make_function("aws_app.read_object")
     result = reader.invoke({"bucket": "shared", "key": "in.txt"}).assert_ok()
     assert result == {"body": "from the test", "endpoint": aws.endpoint_url}
 
-    aws_function("aws_app.write_object").invoke(
+    make_function("aws_app.write_object").invoke(
         {"bucket": "shared", "key": "out.txt", "body": "from the handler"}
     ).assert_ok()
     assert aws.s3.get_object(Bucket="shared", Key="out.txt")["Body"].read() == b"from the handler"
@@ -107,8 +107,8 @@ def test_region_follows_the_function_configuration(aws: AWS) -> None:
     assert aws.s3.meta.region_name == "eu-west-1"
 
 
-def test_handler_region_and_fake_credentials(aws: AWS, aws_function: MakeFunction) -> None:
-    result = aws_function("aws_app.credentials", region="eu-central-1").invoke({}).assert_ok()
+def test_handler_region_and_fake_credentials(aws: AWS, make_function: MakeFunction) -> None:
+    result = make_function("aws_app.credentials", region="eu-central-1").invoke({}).assert_ok()
     assert result["region"] == "eu-central-1"
     assert result["access_key"].startswith("ASIA")
     assert result["profile"] is None
@@ -116,11 +116,11 @@ def test_handler_region_and_fake_credentials(aws: AWS, aws_function: MakeFunctio
 
 
 def test_each_function_has_its_own_boto3_default_session(
-    aws: AWS, aws_function: MakeFunction
+    aws: AWS, make_function: MakeFunction
 ) -> None:
     test_session = boto3.DEFAULT_SESSION
-    first = aws_function("aws_app.default_session_key", name="first")
-    second = aws_function("aws_app.default_session_key", name="second")
+    first = make_function("aws_app.default_session_key", name="first")
+    second = make_function("aws_app.default_session_key", name="second")
     keys = [function.invoke({}).assert_ok() for function in (first, second, first)]
     assert keys == [access_key_for(f.config) for f in (first, second, first)]
     assert keys[0] != keys[1]

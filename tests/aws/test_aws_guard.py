@@ -35,8 +35,8 @@ def test_stray_calls_stay_blocked_after_an_aws_fixture_ended() -> None:
         boto3.client("s3", region_name="us-east-1").list_buckets()
 
 
-def test_a_stray_real_call_from_a_handler_fails_the_invocation(aws_function: MakeFunction) -> None:
-    error = aws_function("aws_app.real_aws").invoke({}).assert_error("RealAWSCallBlocked")
+def test_a_stray_real_call_from_a_handler_fails_the_invocation(make_function: MakeFunction) -> None:
+    error = make_function("aws_app.real_aws").invoke({}).assert_error("RealAWSCallBlocked")
     assert "sqs ListQueues" in error.message
 
 

@@ -17,14 +17,14 @@ RATE = "https://api.example.com/rate"
 
 
 def test_a_registered_url_answers_the_handler(
-    lambda_responses: responses.RequestsMock, aws_function: MakeFunction
+    lambda_responses: responses.RequestsMock, make_function: MakeFunction
 ) -> None:
     lambda_responses.get(
         RATE,
         json={"eur": 0.92},
         headers={"Set-Cookie": "session=abc; Path=/"},
     )
-    result = aws_function("aws_app.http_call").invoke({"url": RATE}).assert_ok()
+    result = make_function("aws_app.http_call").invoke({"url": RATE}).assert_ok()
     assert result["status"] == 200
     assert result["reason"] == "OK"
     assert json.loads(result["body"]) == {"eur": 0.92}
@@ -36,7 +36,7 @@ def test_a_registered_url_answers_the_handler(
 
 
 def test_callbacks_see_the_handlers_request_and_calls_are_recorded(
-    lambda_responses: responses.RequestsMock, aws_function: MakeFunction
+    lambda_responses: responses.RequestsMock, make_function: MakeFunction
 ) -> None:
     def echo(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         body = json.loads(request.body or b"{}")
@@ -44,7 +44,7 @@ def test_callbacks_see_the_handlers_request_and_calls_are_recorded(
 
     lambda_responses.add_callback(responses.POST, "https://api.example.com/orders", echo)
     result = (
-        aws_function("aws_app.http_call")
+        make_function("aws_app.http_call")
         .invoke(
             {
                 "method": "POST",
@@ -64,13 +64,13 @@ def test_callbacks_see_the_handlers_request_and_calls_are_recorded(
 
 
 def test_redirects_and_retries_happen_in_the_handler(
-    lambda_responses: responses.RequestsMock, aws_function: MakeFunction
+    lambda_responses: responses.RequestsMock, make_function: MakeFunction
 ) -> None:
     lambda_responses.get("https://old.example.com/", status=301, headers={"Location": RATE})
     lambda_responses.get(RATE, status=503)
     lambda_responses.get(RATE, json={"eur": 1})
     result = (
-        aws_function("aws_app.http_call")
+        make_function("aws_app.http_call")
         .invoke({"url": "https://old.example.com/", "retry_on": [503]})
         .assert_ok()
     )
@@ -79,10 +79,10 @@ def test_redirects_and_retries_happen_in_the_handler(
 
 
 def test_an_unregistered_url_fails_in_the_handler_with_responses_connection_error(
-    lambda_responses: responses.RequestsMock, aws_function: MakeFunction
+    lambda_responses: responses.RequestsMock, make_function: MakeFunction
 ) -> None:
     lambda_responses.get(RATE, json={})
-    function = aws_function("aws_app.http_call")
+    function = make_function("aws_app.http_call")
     error = function.invoke({"url": "https://elsewhere.example.com/x"}).assert_error(
         requests.ConnectionError
     )
@@ -95,16 +95,16 @@ def test_an_unregistered_url_fails_in_the_handler_with_responses_connection_erro
 
 
 def test_a_registered_exception_is_raised_in_the_handler(
-    lambda_responses: responses.RequestsMock, aws_function: MakeFunction
+    lambda_responses: responses.RequestsMock, make_function: MakeFunction
 ) -> None:
     lambda_responses.get(RATE, body=requests.Timeout("read timed out"))
-    result: dict[str, Any] = aws_function("aws_app.http_error").invoke({"url": RATE}).assert_ok()
+    result: dict[str, Any] = make_function("aws_app.http_error").invoke({"url": RATE}).assert_ok()
     assert result == {"type": "Timeout", "message": "read timed out", "url": RATE}
 
 
 def test_lambda_responses_leaves_the_aws_fixture_working(
-    aws: AWS, lambda_responses: responses.RequestsMock, aws_function: MakeFunction
+    aws: AWS, lambda_responses: responses.RequestsMock, make_function: MakeFunction
 ) -> None:
     aws.bucket("still-works", {"k": "v"})
-    result = aws_function("aws_app.read_object").invoke({"bucket": "still-works", "key": "k"})
+    result = make_function("aws_app.read_object").invoke({"bucket": "still-works", "key": "k"})
     assert result.assert_ok()["body"] == "v"

@@ -31,11 +31,11 @@ Make = Callable[[str, str, object], LambdaFunction]
 
 
 @pytest.fixture
-def function(aws_function: MakeFunction) -> Make:
+def function(make_function: MakeFunction) -> Make:
     """`function(handler, name, role_policy)` in the test's isolation."""
 
     def make(handler: str, name: str, policy: object) -> LambdaFunction:
-        return aws_function(handler, name=name, role_policy=policy)
+        return make_function(handler, name=name, role_policy=policy)
 
     return make
 

@@ -6,16 +6,16 @@ import json
 
 import pytest
 
-from pytest_lambda import HarnessError, LambdaFunction
+from pytest_lambda import HarnessError, LambdaFunction, events, validate_event
 from pytest_lambda.aws import AWS
 from pytest_lambda.aws.services import hook_points
 
-from ._support import MakeFunction, validate
+from ._support import MakeFunction
 
 
 @pytest.fixture
-def recorder(aws_function: MakeFunction) -> LambdaFunction:
-    return aws_function("aws_app.record")
+def recorder(make_function: MakeFunction) -> LambdaFunction:
+    return make_function("aws_app.record")
 
 
 def test_moto_hook_points_exist() -> None:
@@ -33,7 +33,7 @@ def test_s3_put_from_the_test_invokes_with_the_s3_event(aws: AWS, recorder: Lamb
 
     assert len(trigger.invocations) == 1
     event = trigger.last.assert_ok()
-    validate(event, "s3-put")
+    validate_event(event, "s3-put")
     record = event["Records"][0]
     assert record["eventName"] == "ObjectCreated:Put"
     assert record["s3"]["bucket"]["name"] == "uploads"
@@ -46,11 +46,11 @@ def test_s3_put_from_the_test_invokes_with_the_s3_event(aws: AWS, recorder: Lamb
 
 
 def test_s3_write_from_a_handler_triggers_another_function(
-    aws: AWS, recorder: LambdaFunction, aws_function: MakeFunction
+    aws: AWS, recorder: LambdaFunction, make_function: MakeFunction
 ) -> None:
     aws.bucket("pipeline")
     trigger = aws.bucket("pipeline-out").notify(recorder)
-    writer = aws_function("aws_app.write_object")
+    writer = make_function("aws_app.write_object")
     writer.invoke({"bucket": "pipeline-out", "key": "done.json", "body": "{}"}).assert_ok()
     assert [e["Records"][0]["s3"]["object"]["key"] for e in trigger.events] == ["done.json"]
     assert "versionId" not in trigger.events[0]["Records"][0]["s3"]["object"]
@@ -63,7 +63,7 @@ def test_s3_delete_events(aws: AWS, recorder: LambdaFunction) -> None:
     aws.s3.delete_object(Bucket="bin", Key="old.txt")
     assert len(trigger.events) == 1
     record = trigger.events[0]["Records"][0]
-    validate(trigger.events[0], "s3-delete")
+    validate_event(trigger.events[0], "s3-delete")
     assert record["eventName"] == "ObjectRemoved:Delete"
     assert "size" not in record["s3"]["object"]
 
@@ -95,7 +95,7 @@ def test_dynamodb_stream_records(aws: AWS, recorder: LambdaFunction) -> None:
     names = [e["Records"][0]["eventName"] for e in trigger.events]
     assert names == ["INSERT", "MODIFY", "REMOVE"]
     modify = trigger.events[1]
-    validate(modify, "dynamodb-stream")
+    validate_event(modify, "dynamodb-stream")
     change = modify["Records"][0]["dynamodb"]
     assert change["OldImage"]["balance"] == {"N": "1"}
     assert change["NewImage"]["balance"] == {"N": "2"}
@@ -117,8 +117,8 @@ def test_table_without_stream_cannot_notify(aws: AWS, recorder: LambdaFunction) 
         aws.table("static").notify(recorder)
 
 
-def test_sqs_partial_batch_failure(aws: AWS, aws_function: MakeFunction) -> None:
-    consumer = aws_function("aws_app.fail_some")
+def test_sqs_partial_batch_failure(aws: AWS, make_function: MakeFunction) -> None:
+    consumer = make_function("aws_app.fail_some")
     queue = aws.queue("work")
     trigger = queue.notify(consumer, batch_size=5)
     aws.sqs.send_message_batch(
@@ -133,7 +133,7 @@ def test_sqs_partial_batch_failure(aws: AWS, aws_function: MakeFunction) -> None
         ],
     )
     event = trigger.events[0]
-    validate(event, "sqs")
+    validate_event(event, "sqs")
     assert [r["body"] for r in event["Records"]] == ["good", "bad"]
     assert event["Records"][1]["messageAttributes"]["kind"]["stringValue"] == "x"
     assert event["Records"][0]["eventSourceARN"] == queue.arn
@@ -145,9 +145,9 @@ def test_sqs_partial_batch_failure(aws: AWS, aws_function: MakeFunction) -> None
 
 
 def test_sqs_failed_message_is_retried_when_visible_again(
-    aws: AWS, aws_function: MakeFunction
+    aws: AWS, make_function: MakeFunction
 ) -> None:
-    consumer = aws_function("aws_app.fail_some")
+    consumer = make_function("aws_app.fail_some")
     queue = aws.queue("retry", visibility_timeout=0)
     trigger = queue.notify(consumer)
     queue.send("bad")
@@ -168,7 +168,7 @@ def test_sns_publish(aws: AWS, recorder: LambdaFunction) -> None:
         MessageAttributes={"kind": {"DataType": "String", "StringValue": "sport"}},
     )
     assert len(trigger.events) == 1
-    validate(trigger.events[0], "sns")
+    validate_event(trigger.events[0], "sns")
     sns = trigger.events[0]["Records"][0]["Sns"]
     assert sns["MessageId"] == message_id
     assert json.loads(sns["Message"]) == {"score": 3}
@@ -188,5 +188,101 @@ def test_eventbridge_rule_pattern(aws: AWS, recorder: LambdaFunction) -> None:
         ]
     )
     assert [e["detail"]["total"] for e in trigger.events] == [150]
-    validate(trigger.events[0], "eventbridge")
+    validate_event(trigger.events[0], "eventbridge")
     assert trigger.events[0]["detail-type"] == "Order"
+
+
+# -- every record a trigger delivers is the events package's --------------------------------
+
+
+def shape(value: object) -> object:
+    """The structure of a JSON value: keys and the types of the values they hold."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shape(value[0])] if value else []
+    return type(value).__name__
+
+
+def fire_every_trigger(aws: AWS, function: LambdaFunction) -> None:
+    """Set off each kind of trigger, with the optional parts of its records present."""
+    aws.bucket("every-kind", versioned=True).notify(function)
+    aws.s3.put_object(Bucket="every-kind", Key="a b.txt", Body=b"x")
+    aws.s3.copy_object(Bucket="every-kind", Key="copy.txt", CopySource="every-kind/a b.txt")
+    aws.bucket("every-kind-removed", {"gone.txt": "x"}).notify(
+        function, events=["s3:ObjectRemoved:*"]
+    )
+    aws.s3.delete_object(Bucket="every-kind-removed", Key="gone.txt")
+    table = aws.table("every-kind", stream=True)
+    table.notify(function)
+    table.put({"pk": "a", "n": 1})
+    table.put({"pk": "a", "n": 2})
+    aws.dynamodb.delete_item(TableName="every-kind", Key={"pk": {"S": "a"}})
+    attributes = {
+        "text": {"DataType": "String", "StringValue": "x"},
+        "count": {"DataType": "Number", "StringValue": "5"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+    }
+    for fifo in (False, True):
+        queue = aws.queue("every-kind", fifo=fifo)
+        queue.notify(function)
+        extra = {"MessageGroupId": "g"} if fifo else {}
+        queue.send("with attributes", MessageAttributes=attributes, **extra)
+    topic = aws.topic("every-kind")
+    topic.notify(function)
+    topic.publish("hello", Subject="s", MessageAttributes={"k": attributes["text"]})
+    aws.rule("every-kind", {"source": ["shop"]}).notify(function)
+    aws.events.put_events(Entries=[{"Source": "shop", "DetailType": "Order", "Detail": "{}"}])
+
+
+def test_every_record_a_trigger_delivers_is_valid_for_its_kind(
+    aws: AWS, recorder: LambdaFunction
+) -> None:
+    fire_every_trigger(aws, recorder)
+    kinds = []
+    for trigger in aws.triggers:
+        assert trigger.events, f"{type(trigger).__name__} on {trigger.source_arn} never fired"
+        for event in trigger.events:
+            kind = trigger.kind_of(event)
+            assert kind is not None
+            assert validate_event(event, kind) == kind
+            kinds.append(kind)
+    assert set(kinds) == {"s3-put", "s3-delete", "dynamodb-stream", "sqs", "sns", "eventbridge"}
+    # What the function received is what the trigger recorded.
+    received = [i.assert_ok() for t in aws.triggers for i in t.invocations]
+    assert received == [e for t in aws.triggers for e in t.events]
+
+
+def test_a_triggers_records_have_the_shape_of_the_factorys(
+    aws: AWS, recorder: LambdaFunction
+) -> None:
+    fire_every_trigger(aws, recorder)
+    by_kind: dict[str, dict[str, object]] = {}
+    for trigger in aws.triggers:
+        for event in trigger.events:
+            by_kind.setdefault(str(trigger.kind_of(event)), event)
+    factories = {
+        "s3-put": events.s3_put(version_id="v1"),
+        "s3-delete": events.s3_delete(),
+        # The first change: an INSERT.
+        "dynamodb-stream": events.dynamodb_stream(new_images=[{"pk": "a", "n": 1}], keys=["pk"]),
+        "sns": events.sns(message_attributes={"k": "x"}),
+        "eventbridge": events.eventbridge(detail={}),
+    }
+    for kind, expected in factories.items():
+        assert shape(by_kind[kind]) == shape(expected), kind
+    # The values the same builder computes are alike too.
+    delivered_object = by_kind["s3-put"]["Records"][0]["s3"]["object"]
+    built_object = factories["s3-put"]["Records"][0]["s3"]["object"]
+    assert len(delivered_object["sequencer"]) == len(built_object["sequencer"]) == 18
+    delivered_sns = by_kind["sns"]["Records"][0]["Sns"]
+    built_sns = factories["sns"]["Records"][0]["Sns"]
+    assert delivered_sns["SigningCertUrl"] == built_sns["SigningCertUrl"]
+    # SQS: the same record keys; the attributes are what the queue reports.
+    sqs_record, sqs_factory = by_kind["sqs"]["Records"][0], events.sqs(
+        message_attributes={"a": "x"}
+    )["Records"][0]
+    assert list(sqs_record) == list(sqs_factory)
+    assert shape(sqs_record["messageAttributes"]["text"]) == shape(
+        sqs_factory["messageAttributes"]["a"]
+    )

@@ -11,25 +11,17 @@ import json
 from typing import Any
 
 import pytest
-
-pytest.importorskip("aws_lambda_powertools")
-pytest.importorskip("mangum")
-
-from aws_lambda_powertools.utilities import data_classes as dc  # noqa: E402
-from aws_lambda_powertools.utilities.data_classes.active_mq_event import (  # noqa: E402
-    ActiveMQEvent,
-)
-from aws_lambda_powertools.utilities.data_classes.appsync_authorizer_event import (  # noqa: E402
+from aws_lambda_powertools.utilities import data_classes as dc
+from aws_lambda_powertools.utilities.data_classes.active_mq_event import ActiveMQEvent
+from aws_lambda_powertools.utilities.data_classes.appsync_authorizer_event import (
     AppSyncAuthorizerEvent,
 )
-from aws_lambda_powertools.utilities.data_classes.rabbit_mq_event import (  # noqa: E402
-    RabbitMQEvent,
-)
-from aws_lambda_powertools.utilities.parser import models as m  # noqa: E402
-from mangum import Mangum  # noqa: E402
+from aws_lambda_powertools.utilities.data_classes.rabbit_mq_event import RabbitMQEvent
+from aws_lambda_powertools.utilities.parser import models as m
+from mangum import Mangum
 
-from pytest_lambda import events  # noqa: E402
-from pytest_lambda.events import load_event, sample_names  # noqa: E402
+from pytest_lambda import events
+from pytest_lambda.events import load_event, sample_names
 
 CF_MODELS = {
     "Create": m.CloudFormationCustomResourceCreateModel,
@@ -84,10 +76,23 @@ MODELS: dict[str, Any] = {
 }
 
 
+# Kinds Powertools has neither a parser model nor a data class for: no second opinion.
+UNMODELLED_KINDS = {
+    "cloudfront",
+    "codecommit",
+    "cognito-inbound-federation",
+    "cognito-sync",
+    "hello-world",
+    "iot",
+    "lex",
+    "lex-v2",
+    "stepfunctions",
+}
+
+
 def model_for(kind: str, event: Any) -> Any:
     if kind == "alb":
-        # Powertools models only the single-value form of ALB events.
-        return m.AlbModel if "headers" in event else None
+        return m.AlbModel
     if kind == "cloudformation-custom-resource":
         return CF_MODELS[event["RequestType"]]
     if kind == "apigateway-websocket":
@@ -131,21 +136,25 @@ def data_class_check(kind: str, event: Any) -> bool:
 
 
 def _sample_cases() -> list[tuple[str, str]]:
-    return [(name, name.split("--")[0]) for name in sample_names()]
+    cases = [(name, name.split("--")[0]) for name in sample_names()]
+    return [(name, kind) for name, kind in cases if kind not in UNMODELLED_KINDS]
 
 
 @pytest.mark.parametrize(("name", "kind"), _sample_cases())
 def test_powertools_parses_sample_and_factory_output(name: str, kind: str) -> None:
     for event in (load_event(name), events.factory_for(kind)()):
+        if kind == "alb" and "headers" not in event:
+            # Powertools models only the single-value form of ALB events.
+            continue
         model = model_for(kind, event)
-        if model is not None:
-            if kind == "cognito-pre-signup":
-                # Powertools' model accepts only PreSignUp_SignUp, though AWS documents
-                # PreSignUp_AdminCreateUser and PreSignUp_ExternalProvider too.
-                event = {**event, "triggerSource": "PreSignUp_SignUp"}
-            model.model_validate(event)
-        elif not data_class_check(kind, event):
-            pytest.skip(f"Powertools models no {kind} events")
+        if model is None:
+            assert data_class_check(kind, event), f"nothing in Powertools checks {kind}"
+            continue
+        if kind == "cognito-pre-signup":
+            # Powertools' model accepts only PreSignUp_SignUp, though AWS documents
+            # PreSignUp_AdminCreateUser and PreSignUp_ExternalProvider too.
+            event = {**event, "triggerSource": "PreSignUp_SignUp"}
+        model.model_validate(event)
 
 
 def _asgi_echo() -> Mangum:

@@ -209,10 +209,3 @@ def local_utc_offset(event, context):
 def exit_with(event, context):
     sys.exit(event["code"])
 
-
-def chatter(event, context):
-    """Prints before and after a pause, so that requests run side by side would interleave."""
-    print(f"begin {event['n']}")
-    time.sleep(0.05)
-    print(f"end {event['n']}")
-    return event["n"]

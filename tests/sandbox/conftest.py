@@ -1,33 +1,30 @@
-"""Fixtures for the sandbox tests: functions in worker processes over tests/sandbox/handlers."""
+"""The sandbox tests: process isolation itself, over tests/sandbox/handlers."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from pytest_lambda import LambdaFunction, sandbox
+from pytest_lambda.config import Isolation
+from pytest_lambda.environments import process
 
 SANDBOX_HANDLERS = Path(__file__).parent / "handlers"
 
-if not sandbox.supported():
+if not process.supported():
     collect_ignore_glob = ["test_sandbox_*.py"]
 
 
 @pytest.fixture
-def process_function(
-    function_maker: Callable[..., LambdaFunction],
-) -> Callable[..., LambdaFunction]:
-    """Build process-isolated LambdaFunctions; every one is closed afterwards."""
+def code_dir() -> Path:
+    return SANDBOX_HANDLERS
 
-    def make(handler: str, **settings: Any) -> LambdaFunction:
-        defaults = {"code_dir": SANDBOX_HANDLERS, "isolation": "process"}
-        return function_maker(handler, **{**defaults, **settings})
 
-    return make
+@pytest.fixture
+def isolation() -> Isolation:
+    """These tests are about worker processes: no inline run."""
+    return "process"
 
 
 def wait_gone(pid: int, timeout_s: float = 5.0) -> bool:

@@ -169,7 +169,6 @@ def test_interrupted_or_killed_session_leaves_nothing(tmp_path: Path, how: signa
 
 
 def test_xdist_worker_exit_leaves_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("xdist")
     process, token = start_inner_pytest(tmp_path, "-n", "2", wait=False)
     output = process.communicate(timeout=90)[0].decode()
     assert "worker_dies" in output, output
@@ -178,7 +177,6 @@ def test_xdist_worker_exit_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_pytest_cov_measures_handler_lines_in_workers(tmp_path: Path) -> None:
-    pytest.importorskip("pytest_cov")
     (tmp_path / "app.py").write_text(
         textwrap.dedent(
             """

@@ -15,8 +15,8 @@ TIMEOUT_SLACK_S = 0.05
 
 
 @pytest.mark.parametrize("handler", ["c_sleep", "busy_loop", "blocked_socket", "child_process"])
-def test_timeouts_are_hard(process_function, handler: str) -> None:
-    function = process_function(f"misbehave.{handler}", timeout_s=1)
+def test_timeouts_are_hard(make_function, handler: str) -> None:
+    function = make_function(f"misbehave.{handler}", timeout_s=1)
     started = time.monotonic()
     invocation = function.invoke({})
     elapsed = time.monotonic() - started
@@ -33,8 +33,8 @@ def test_timeouts_are_hard(process_function, handler: str) -> None:
     assert elapsed < 1.5
 
 
-def test_timeout_latency_on_a_warm_environment(process_function) -> None:
-    function = process_function("sleepy.handler", timeout_s=1)
+def test_timeout_latency_on_a_warm_environment(make_function) -> None:
+    function = make_function("sleepy.handler", timeout_s=1)
     pid = function.invoke({"seconds": 0}).result
     started = time.monotonic()
     function.invoke({"seconds": 5}).assert_timed_out()
@@ -43,8 +43,8 @@ def test_timeout_latency_on_a_warm_environment(process_function) -> None:
     assert function.invoke({"seconds": 0}).cold_start
 
 
-def test_timeout_kills_the_handlers_child_processes(process_function) -> None:
-    function = process_function("misbehave.spawn_and_return", timeout_s=1)
+def test_timeout_kills_the_handlers_child_processes(make_function) -> None:
+    function = make_function("misbehave.spawn_and_return", timeout_s=1)
     child = function.invoke({}).assert_ok()
     function.close()
     assert wait_gone(child)
@@ -62,9 +62,9 @@ def test_timeout_kills_the_handlers_child_processes(process_function) -> None:
     ],
 )
 def test_exits_and_crashes_are_runtime_exit_errors(
-    process_function, handler: str, event: dict[str, object], detail: str
+    make_function, handler: str, event: dict[str, object], detail: str
 ) -> None:
-    function = process_function(f"misbehave.{handler}")
+    function = make_function(f"misbehave.{handler}")
     invocation = function.invoke(event)
     error = invocation.assert_error(ErrorKind.EXIT)
     assert error.payload == {
@@ -77,13 +77,13 @@ def test_exits_and_crashes_are_runtime_exit_errors(
     assert function.invoke(event).cold_start
 
 
-def test_sys_exit_message_is_logged(process_function) -> None:
-    invocation = process_function("misbehave.sys_exit").invoke({"code": "bye"})
+def test_sys_exit_message_is_logged(make_function) -> None:
+    invocation = make_function("misbehave.sys_exit").invoke({"code": "bye"})
     assert "bye\n" in invocation.logs
 
 
-def test_a_worker_killed_from_outside(process_function) -> None:
-    function = process_function("sleepy.handler")
+def test_a_worker_killed_from_outside(make_function) -> None:
+    function = make_function("sleepy.handler")
     pid = function.invoke({"seconds": 0}).result
     import os
     import signal
@@ -96,14 +96,14 @@ def test_a_worker_killed_from_outside(process_function) -> None:
     assert function.invoke({"seconds": 0}).cold_start
 
 
-def test_a_flood_of_logs_is_capped_without_deadlock(process_function) -> None:
-    invocation = process_function("misbehave.flood_logs", timeout_s=30).invoke({"mb": 100})
+def test_a_flood_of_logs_is_capped_without_deadlock(make_function) -> None:
+    invocation = make_function("misbehave.flood_logs", timeout_s=30).invoke({"mb": 100})
     assert invocation.assert_ok() == "done"
     assert "[pytest-lambda] log output truncated: " in invocation.logs
     assert len(invocation.logs) < 5 * 1024 * 1024
 
 
-def test_fd_level_output_and_child_output_reach_the_log(process_function) -> None:
-    invocation = process_function("misbehave.write_fd").invoke({})
+def test_fd_level_output_and_child_output_reach_the_log(make_function) -> None:
+    invocation = make_function("misbehave.write_fd").invoke({})
     assert invocation.assert_ok() == "ok"
     assert "from fd 1\nfrom a child\n" in invocation.logs

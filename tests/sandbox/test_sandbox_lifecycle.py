@@ -27,8 +27,8 @@ def test_process_is_the_default_isolation() -> None:
         function.close()
 
 
-def test_first_invoke_is_cold_then_warm_with_globals_kept(process_function) -> None:
-    function = process_function("basic.count")
+def test_first_invoke_is_cold_then_warm_with_globals_kept(make_function) -> None:
+    function = make_function("basic.count")
     first, second, third = (function.invoke({}) for _ in range(3))
     assert [first.result, second.result, third.result] == [1, 2, 3]
     assert first.cold_start and first.init_duration_ms is not None
@@ -39,19 +39,19 @@ def test_first_invoke_is_cold_then_warm_with_globals_kept(process_function) -> N
     assert "count 2\n" in second.logs
 
 
-def test_globals_are_private_to_each_function(process_function) -> None:
-    one, other = process_function("basic.count"), process_function("basic.count")
+def test_globals_are_private_to_each_function(make_function) -> None:
+    one, other = make_function("basic.count"), make_function("basic.count")
     assert [one.invoke({}).result, one.invoke({}).result] == [1, 2]
     assert other.invoke({}).result == 1
 
 
-def test_init_duration_reflects_the_handlers_imports(process_function) -> None:
-    invocation = process_function("slow_init.handler").invoke({})
+def test_init_duration_reflects_the_handlers_imports(make_function) -> None:
+    invocation = make_function("slow_init.handler").invoke({})
     assert invocation.init_duration_ms is not None and invocation.init_duration_ms >= 50
 
 
-def test_worker_has_lambdas_variables_cwd_path_and_tmp(process_function) -> None:
-    function = process_function("basic.describe", memory_mb=256, name="described")
+def test_worker_has_lambdas_variables_cwd_path_and_tmp(make_function) -> None:
+    function = make_function("basic.describe", memory_mb=256, name="described")
     seen = function.invoke({}).assert_ok()
     environ = seen["environ"]
     assert seen["pid"] != os.getpid()
@@ -68,21 +68,21 @@ def test_worker_has_lambdas_variables_cwd_path_and_tmp(process_function) -> None
     assert function.invoke({}).result["environ"]["_X_AMZN_TRACE_ID"] != environ["_X_AMZN_TRACE_ID"]
 
 
-def test_nothing_a_handler_does_reaches_the_test_process(process_function) -> None:
+def test_nothing_a_handler_does_reaches_the_test_process(make_function) -> None:
     before = (dict(os.environ), list(sys.path), os.getcwd(), signal.getsignal(signal.SIGUSR1))
-    function = process_function("misbehave.pollute")
+    function = make_function("misbehave.pollute")
     assert function.invoke({}).result["invokes"] == 1
     after = (dict(os.environ), list(sys.path), os.getcwd(), signal.getsignal(signal.SIGUSR1))
     assert after == before
     # ...nor another function's environment.
-    other = process_function("misbehave.read_scratch").invoke({}).assert_ok()
+    other = make_function("misbehave.read_scratch").invoke({}).assert_ok()
     assert other == {"exists": False, "polluted": None, "invokes": 0}
 
 
 def test_tmp_is_kept_across_warm_invokes_and_removed_with_the_environment(
-    process_function,
+    make_function,
 ) -> None:
-    function = process_function("basic.touch")
+    function = make_function("basic.touch")
     assert function.invoke({}).result["content"] == "x"
     second = function.invoke({}).assert_ok()
     assert second["content"] == "xx"
@@ -92,14 +92,14 @@ def test_tmp_is_kept_across_warm_invokes_and_removed_with_the_environment(
     assert not tmp_dir.exists()
 
 
-def test_init_error_in_a_worker(process_function) -> None:
-    invocation = process_function("missing_module.handler").invoke({})
+def test_init_error_in_a_worker(make_function) -> None:
+    invocation = make_function("missing_module.handler").invoke({})
     invocation.assert_error("Runtime.ImportModuleError")
     assert "INIT_REPORT Init Duration: " in invocation.logs
 
 
-def test_exit_during_init_is_a_runtime_exit(process_function) -> None:
-    invocation = process_function("exit_at_init.handler").invoke({})
+def test_exit_during_init_is_a_runtime_exit(make_function) -> None:
+    invocation = make_function("exit_at_init.handler").invoke({})
     error = invocation.assert_error(ErrorKind.EXIT)
     # An on-demand Init runs for the first request, which the platform's message names.
     assert error.payload == {
@@ -111,11 +111,11 @@ def test_exit_during_init_is_a_runtime_exit(process_function) -> None:
     assert "Error Type: Runtime.ExitError" in invocation.logs
 
 
-def test_preload_imports_modules_in_the_fork_server(process_function) -> None:
-    assert process_function("uses_module.handler").invoke({}).result is False
+def test_preload_imports_modules_in_the_fork_server(make_function) -> None:
+    assert make_function("uses_module.handler").invoke({}).result is False
     sandbox.configure(preload=["xml.dom.minidom"])
     try:
-        assert process_function("uses_module.handler").invoke({}).result is True
+        assert make_function("uses_module.handler").invoke({}).result is True
     finally:
         sandbox.configure(preload=None)
 
@@ -139,8 +139,8 @@ def test_other_platforms_fall_back_to_inline_with_a_warning(monkeypatch) -> None
         function.close()
 
 
-def test_shutdown_all_stops_every_environment(process_function) -> None:
-    function = process_function("basic.describe")
+def test_shutdown_all_stops_every_environment(make_function) -> None:
+    function = make_function("basic.describe")
     pid = function.invoke({}).result["pid"]
     sandbox.shutdown_all()
     assert sandbox.live_environments() == 0

@@ -13,38 +13,38 @@ from pytest_lambda import ErrorKind
 BASELINE_RANGE_MB = (8, 45)
 
 
-def test_hello_world_baseline(process_function) -> None:
-    invocation = process_function("basic.hello").invoke({})
+def test_hello_world_baseline(make_function) -> None:
+    invocation = make_function("basic.hello").invoke({})
     low, high = BASELINE_RANGE_MB
     assert low <= invocation.max_memory_used_mb <= high
     assert f"Max Memory Used: {invocation.max_memory_used_mb} MB\t" in invocation.report_line
 
 
 @pytest.mark.parametrize("mb", [50, 100, 200])
-def test_max_memory_used_is_the_true_peak(process_function, mb: int) -> None:
-    function = process_function("memory_hog.allocate", memory_mb=512)
+def test_max_memory_used_is_the_true_peak(make_function, mb: int) -> None:
+    function = make_function("memory_hog.allocate", memory_mb=512)
     invocation = function.invoke({"mb": mb})
     true_peak_mb = invocation.assert_ok()["peak_kb"] / 1024
     assert abs(invocation.max_memory_used_mb - true_peak_mb) <= 3
     assert invocation.max_memory_used_mb == math.ceil(true_peak_mb)
 
 
-def test_peak_is_kept_across_warm_invokes(process_function) -> None:
-    function = process_function("memory_hog.allocate", memory_mb=512)
+def test_peak_is_kept_across_warm_invokes(make_function) -> None:
+    function = make_function("memory_hog.allocate", memory_mb=512)
     big = function.invoke({"mb": 100}).max_memory_used_mb
     assert function.invoke({"mb": 1}).max_memory_used_mb >= big
 
 
-def test_child_processes_count(process_function) -> None:
-    function = process_function("memory_hog.child_allocates", memory_mb=512)
-    alone = process_function("basic.hello").invoke({}).max_memory_used_mb
+def test_child_processes_count(make_function) -> None:
+    function = make_function("memory_hog.child_allocates", memory_mb=512)
+    alone = make_function("basic.hello").invoke({}).max_memory_used_mb
     invocation = function.invoke({"mb": 80})
     invocation.assert_ok()
     assert invocation.max_memory_used_mb >= alone + 80
 
 
-def test_going_over_the_ceiling_is_out_of_memory(process_function) -> None:
-    function = process_function("memory_hog.grow_forever", memory_mb=128, timeout_s=30)
+def test_going_over_the_ceiling_is_out_of_memory(make_function) -> None:
+    function = make_function("memory_hog.grow_forever", memory_mb=128, timeout_s=30)
     invocation = function.invoke({})
     error = invocation.assert_error(ErrorKind.OUT_OF_MEMORY)
     assert error.payload == {
@@ -59,13 +59,13 @@ def test_going_over_the_ceiling_is_out_of_memory(process_function) -> None:
     assert function.invoke({"chunk_mb": 1}).cold_start
 
 
-def test_child_process_memory_counts_toward_the_ceiling(process_function) -> None:
-    function = process_function("memory_hog.child_allocates", memory_mb=128, timeout_s=10)
+def test_child_process_memory_counts_toward_the_ceiling(make_function) -> None:
+    function = make_function("memory_hog.child_allocates", memory_mb=128, timeout_s=10)
     function.invoke({"mb": 200}).assert_error(ErrorKind.OUT_OF_MEMORY)
 
 
-def test_an_absurd_allocation_fails_without_touching_the_host(process_function) -> None:
-    function = process_function("memory_hog.huge", memory_mb=128)
+def test_an_absurd_allocation_fails_without_touching_the_host(make_function) -> None:
+    function = make_function("memory_hog.huge", memory_mb=128)
     invocation = function.invoke({})
     # Refused by the address-space safety net, as Lambda's kernel refuses it: MemoryError.
     invocation.assert_error("MemoryError")

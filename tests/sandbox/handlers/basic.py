@@ -1,6 +1,7 @@
 import os
 import sys
 import tempfile
+import time
 
 COUNTER = {"n": 0}
 
@@ -32,3 +33,11 @@ def touch(event, context):
         f.write("x")
     with open(os.path.join(tempfile.gettempdir(), "scratch.txt")) as f:
         return {"tmp": tempfile.gettempdir(), "content": f.read()}
+
+
+def chatter(event, context):
+    """Prints before and after a pause, so that requests run side by side would interleave."""
+    print(f"begin {event['n']}")
+    time.sleep(0.05)
+    print(f"end {event['n']}")
+    return event["n"]
