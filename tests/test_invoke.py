@@ -143,6 +143,13 @@ def test_timeout(make_function) -> None:
     assert after.assert_ok() == "done"
 
 
+def test_invoke_many_times_out_like_invoke(make_function) -> None:
+    function = make_function("app.spin", timeout_s=1)
+    spinning, done = function.invoke_many([{"spin": True}, {"spin": False}], concurrency=2)
+    spinning.assert_timed_out()
+    assert done.assert_ok() == "done"
+
+
 def test_timeout_cannot_be_swallowed_by_except_exception(make_function) -> None:
     invocation = make_function("app.spin_swallowing_exceptions", timeout_s=1).invoke({})
     invocation.assert_timed_out()
