@@ -87,7 +87,7 @@ def test_event_from_stdin(invoke, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_env_reaches_the_handler(invoke) -> None:
     status, out, _ = invoke(
-        "app.environment", "--env", "GREETING=hi", "--env", "EQUATION=a=b", "--memory-mb", "256"
+        "app.variables", "--env", "GREETING=hi", "--env", "EQUATION=a=b", "--memory-mb", "256"
     )
     assert status == 0
     env = json.loads(out)

@@ -70,7 +70,7 @@ def test_request_ids_are_fresh_uuid4s() -> None:
 
 
 @pytest.mark.parametrize("memory", [128, "128"])
-def test_memory_limit_is_a_string_like_the_runtime_reads_it_from_the_environment(
+def test_memory_limit_is_a_string_like_the_runtime_reads_it_from_its_variables(
     memory: int | str,
 ) -> None:
     context = LambdaContext(memory_limit_in_mb=memory)

@@ -213,14 +213,14 @@ def test_environment_variables_inside_the_handler(
     monkeypatch.setenv("AWS_PROFILE", "production")
     before = dict(os.environ)
     function = make_function(
-        "app.environment",
+        "app.variables",
         name="orders",
         memory_mb=256,
         region="eu-west-1",
         env={"TABLE_NAME": "orders-table", "EMPTY": ""},
     )
     env = function.invoke({}).assert_ok()
-    assert env["_HANDLER"] == "app.environment"
+    assert env["_HANDLER"] == "app.variables"
     assert env["AWS_REGION"] == "eu-west-1"
     assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
@@ -250,7 +250,7 @@ def test_environment_variables_inside_the_handler(
 
 
 def test_trace_id_is_new_for_every_invoke(make_function) -> None:
-    function = make_function("app.environment")
+    function = make_function("app.variables")
     first = function.invoke({}).assert_ok()["_X_AMZN_TRACE_ID"]
     second = function.invoke({}).assert_ok()["_X_AMZN_TRACE_ID"]
     assert first != second
@@ -292,7 +292,7 @@ def test_the_handler_gets_a_copy_of_the_event(make_function) -> None:
     assert event == {"k": 1}
 
 
-def test_environ_changes_by_the_handler_stay_in_its_environment(make_function) -> None:
+def test_variables_the_handler_sets_stay_in_its_environment(make_function) -> None:
     setter = make_function("app.set_environ")
     assert setter.invoke({"name": "SET_BY_HANDLER", "value": "1"}).assert_ok() == "1"
     assert "SET_BY_HANDLER" not in os.environ
@@ -317,13 +317,13 @@ def test_environ_changes_by_the_handler_do_not_reach_the_test_processes_children
         os.unsetenv("PYTEST_LAMBDA_LEAK")
 
 
-def test_child_processes_of_the_handler_get_the_function_environment(
+def test_child_processes_of_the_handler_get_the_functions_variables(
     make_function, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTKEY000000000")
     monkeypatch.setenv("PYTEST_LAMBDA_HOST_ONLY", "host")
     names = ["AWS_LAMBDA_FUNCTION_NAME", "AWS_ACCESS_KEY_ID", "PYTEST_LAMBDA_HOST_ONLY"]
-    function = make_function("app.child_environment", name="child-fn")
+    function = make_function("app.child_variables", name="child-fn")
     env = function.invoke({"names": names}).assert_ok()
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "child-fn"
     # The host's real credentials must not reach anything the handler starts.

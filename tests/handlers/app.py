@@ -122,7 +122,7 @@ def count_or_exit(event, context):
     return CALLS
 
 
-def environment(event, context):
+def variables(event, context):
     return dict(os.environ)
 
 
@@ -193,7 +193,7 @@ def read_environ(event, context):
     return os.environ.get(event["name"])
 
 
-def child_environment(event, context):
+def child_variables(event, context):
     """The variables named in the event, as a child process of the handler sees them."""
     code = "import json, os, sys; print(json.dumps({n: os.environ.get(n) for n in sys.argv[1:]}))"
     completed = subprocess.run(
