@@ -34,7 +34,7 @@ _PROCESS_STATE = threading.RLock()
 
 
 class LambdaFunction:
-    """A function under test: its configuration and its execution environment.
+    """A function under test: its configuration, its execution environments, its invocations.
 
     The first invoke is a cold start (the handler module is imported afresh, private to
     this function); later invokes are warm until a timeout, an exit or a crash discards
