@@ -11,7 +11,8 @@ import difflib
 import json
 import os
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .errors import HarnessError
 from .policy import load_policy
-from .template import function_settings
+from .template import TemplateSource, function_settings
 
 MIN_MEMORY_MB = 128
 MAX_MEMORY_MB = 10_240
@@ -31,6 +32,11 @@ MAX_HANDLER_LENGTH = 128
 ISOLATIONS = ("inline", "process")
 ARCHITECTURES = ("x86_64", "arm64")
 RUNTIME = "python3.12"
+# The Lambda runtime that matches the interpreter running the tests.
+INTERPRETER_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+MAX_LAYERS = 5
+# Settings that say where a function's settings come from, not settings of the function.
+TEMPLATE_SETTINGS = ("template", "logical_id", "parameter_overrides")
 
 Isolation = Literal["inline", "process"]
 Architecture = Literal["x86_64", "arm64"]
@@ -39,6 +45,7 @@ _FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 _HANDLER = re.compile(r"[^\s]+")
 _ENV_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
 _REGION = re.compile(r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+")
+_PYTHON_RUNTIME = re.compile(r"python3\.(\d+)")
 
 # Keys Lambda sets itself; CreateFunction refuses them in Environment.Variables.
 RESERVED_ENV_NAMES = frozenset(
@@ -81,6 +88,11 @@ class FunctionConfig:
     role_policy: Any = None
     reserved_concurrency: int | None = None
     account_id: str = DEFAULT_ACCOUNT_ID
+    runtime: str = INTERPRETER_RUNTIME
+    layers: Sequence[str | os.PathLike[str]] = ()
+    # Where the settings were read (set by from_template), so that a deployment of the
+    # same template recognises the function.
+    template_source: TemplateSource | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _check_handler(self.handler)
@@ -113,6 +125,13 @@ class FunctionConfig:
             )
         if not re.fullmatch(r"\d{12}", str(self.account_id)):
             raise HarnessError(f"account_id must be 12 digits, got {self.account_id!r}")
+        if not isinstance(self.runtime, str) or not _PYTHON_RUNTIME.fullmatch(self.runtime):
+            raise HarnessError(
+                f"runtime={self.runtime!r} is not a Python runtime; pytest-lambda runs Python "
+                f"handlers only: use a runtime like {INTERPRETER_RUNTIME!r} (the interpreter "
+                "running the tests)"
+            )
+        object.__setattr__(self, "layers", _checked_layers(self.layers))
         if self.role_policy is not None:
             # A policy that does not parse fails here, at the line that configured it, not
             # at the first invoke under `aws`.
@@ -131,9 +150,43 @@ class FunctionConfig:
     def function_arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
 
+    @property
+    def import_paths(self) -> list[str]:
+        """The function's own sys.path entries, first to last: its code, then its layers as
+        Lambda extracts them to /opt (python/lib/python3.X/site-packages, then python/).
+
+        Lambda extracts layers in order into one /opt, a later layer's file replacing an
+        earlier one's: so a later layer's directories come first here.
+        """
+        site_packages: list[str] = []
+        python: list[str] = []
+        for layer in reversed(self.layers):
+            root = Path(layer).resolve()
+            content = root / "python"
+            if not content.is_dir():
+                # The layer's python/ directory given itself.
+                python.append(str(root))
+                continue
+            packages = content / "lib" / self.runtime / "site-packages"
+            if packages.is_dir():
+                site_packages.append(str(packages))
+            python.append(str(content))
+        return [str(self.code_path), *site_packages, *python]
+
+    def runtime_mismatch(self) -> str | None:
+        """Why the function does not run on its runtime's Python, if it does not."""
+        if self.runtime == INTERPRETER_RUNTIME:
+            return None
+        return (
+            f"function {self.function_name!r} is configured for {self.runtime}, but runs on "
+            f"the interpreter running the tests ({INTERPRETER_RUNTIME}): what differs between "
+            f"the two versions is not what Lambda would show; run the tests under "
+            f"{self.runtime} to match, or set runtime={INTERPRETER_RUNTIME!r}"
+        )
+
     def with_changes(self, **changes: Any) -> FunctionConfig:
         """A copy with some settings changed, checked again."""
-        unknown = set(changes) - {f.name for f in fields(self)}
+        unknown = set(changes) - set(setting_names())
         if unknown:
             raise HarnessError(_unknown_settings_message(unknown))
         return replace(self, **changes)
@@ -144,19 +197,29 @@ class FunctionConfig:
         settings = dict(settings)
         template = settings.pop("template", None)
         logical_id = settings.pop("logical_id", None)
-        unknown = set(settings) - {f.name for f in fields(cls)}
+        parameter_overrides = settings.pop("parameter_overrides", None)
+        unknown = set(settings) - set(setting_names())
         if unknown:
             raise HarnessError(_unknown_settings_message(unknown))
         if template is not None:
-            return cls.from_template(template, logical_id, settings)
+            return cls.from_template(
+                template, logical_id, settings, parameter_overrides=parameter_overrides
+            )
         if logical_id is not None:
-            raise HarnessError("logical_id is only meaningful with template=; set both")
+            raise HarnessError(
+                f"logical_id={logical_id!r} names a function of a template, but no template "
+                "is configured: pass template= (or set lambda_template), or put a "
+                "template.yaml in the rootdir"
+            )
         if "handler" not in settings or settings["handler"] is None:
             raise HarnessError(
                 "no handler configured: pass handler= to @pytest.mark.lambda_function(...) "
                 "or LambdaFunction(...), set lambda_handler in the [pytest] ini section, or "
                 "point lambda_template at a SAM template"
             )
+        env = settings.get("env")
+        if isinstance(env, Mapping) and any(value is None for value in env.values()):
+            settings["env"] = {k: v for k, v in env.items() if v is not None}
         return cls(**settings)
 
     @classmethod
@@ -165,15 +228,64 @@ class FunctionConfig:
         path: str | os.PathLike[str],
         logical_id: str | None = None,
         overrides: Mapping[str, Any] | None = None,
+        *,
+        parameter_overrides: Any = None,
     ) -> FunctionConfig:
         """The function a SAM/CloudFormation template defines (the only one, or `logical_id`).
 
         Settings in `overrides` win over the template's, which are then not read at all (so
-        an override can stand in for a value the template computes at deploy time).
+        an override can stand in for a value the template computes at deploy time). An
+        `env` override is merged into the template's variables, one by one: a value of None
+        removes the template's variable.
         """
         overrides = dict(overrides or {})
-        settings = function_settings(path, logical_id, overridden=set(overrides))
-        return cls(**{**settings, **overrides})
+        settings, source = function_settings(
+            path,
+            logical_id,
+            overrides=overrides,
+            parameter_overrides=parameter_overrides,
+            region=overrides.get("region", DEFAULT_REGION),
+            account_id=overrides.get("account_id", DEFAULT_ACCOUNT_ID),
+            known_settings=setting_names(),
+        )
+        env = dict(settings.pop("env", {}))
+        override_env = overrides.pop("env", None)
+        if override_env is not None:
+            if not isinstance(override_env, Mapping):
+                raise HarnessError(
+                    f"env must be a mapping of names to strings, got {override_env!r}"
+                )
+            for name, value in override_env.items():
+                if value is None:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
+        return cls(**{**settings, **overrides, "env": env, "template_source": source})
+
+
+def setting_names() -> list[str]:
+    """The settings a function accepts (FunctionConfig's fields that users set)."""
+    return [f.name for f in fields(FunctionConfig) if f.name != "template_source"]
+
+
+def _checked_layers(layers: object) -> tuple[str, ...]:
+    if isinstance(layers, str | os.PathLike) or not isinstance(layers, Sequence):
+        raise HarnessError(
+            f"layers must be a list of layer directories, got {layers!r}; pass layers=[...]"
+        )
+    if len(layers) > MAX_LAYERS:
+        raise HarnessError(
+            f"{len(layers)} layers given; Lambda allows at most {MAX_LAYERS} per function"
+        )
+    checked = []
+    for layer in layers:
+        if not isinstance(layer, str | os.PathLike) or not Path(layer).is_dir():
+            raise HarnessError(
+                f"layer {layer!r} is not a directory (resolved from {os.getcwd()!r}); a layer "
+                "is the directory holding its python/ folder (or that python/ folder itself)"
+            )
+        checked.append(os.fspath(layer))
+    return tuple(checked)
 
 
 def default_function_name(handler: str) -> str:
@@ -183,7 +295,7 @@ def default_function_name(handler: str) -> str:
 
 
 def _unknown_settings_message(unknown: set[str]) -> str:
-    known = [f.name for f in fields(FunctionConfig)] + ["template", "logical_id"]
+    known = setting_names() + list(TEMPLATE_SETTINGS)
     parts = []
     for name in sorted(unknown):
         close = difflib.get_close_matches(name, known, n=1)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import report
-from .config import Architecture, FunctionConfig, Isolation
+from .config import INTERPRETER_RUNTIME, Architecture, FunctionConfig, Isolation
 from .context import LambdaContext, new_request_id
 from .environments.base import EnvironmentPool, ExecutionEnvironment, Slot, environment_class
 from .errors import ErrorKind, HarnessError, LambdaError
@@ -55,6 +55,8 @@ class LambdaFunction:
         architecture: Architecture = "x86_64",
         role_policy: Any = None,
         reserved_concurrency: int | None = None,
+        runtime: str = INTERPRETER_RUNTIME,
+        layers: Sequence[str | os.PathLike[str]] = (),
     ) -> None:
         self.config = FunctionConfig(
             handler=handler,
@@ -68,6 +70,8 @@ class LambdaFunction:
             architecture=architecture,
             role_policy=role_policy,
             reserved_concurrency=reserved_concurrency,
+            runtime=runtime,
+            layers=layers,
         )
         self._setup()
 
@@ -80,12 +84,31 @@ class LambdaFunction:
 
     @classmethod
     def from_template(
-        cls, path: str | os.PathLike[str], logical_id: str | None = None, **overrides: Any
+        cls,
+        path: str | os.PathLike[str],
+        logical_id: str | None = None,
+        *,
+        parameter_overrides: Any = None,
+        **overrides: Any,
     ) -> LambdaFunction:
-        """The function a SAM/CloudFormation template defines (by logical id if several)."""
-        return cls.from_config(FunctionConfig.from_template(path, logical_id, overrides))
+        """The function a SAM/CloudFormation template defines (by logical id if several).
+
+        `overrides` are settings that win over the template's (`env` is merged variable by
+        variable, None removing one); `parameter_overrides` sets the template's Parameters
+        (a mapping, or SAM's `Key=Value ...` syntax).
+        """
+        config = FunctionConfig.from_template(
+            path, logical_id, overrides, parameter_overrides=parameter_overrides
+        )
+        return cls.from_config(config)
 
     def _setup(self) -> None:
+        mismatch = self.config.runtime_mismatch()
+        if mismatch is not None:
+            # Imported here: the warning classes need pytest, which workers never load.
+            from .notices import RuntimeVersionWarning, warn
+
+            warn(RuntimeVersionWarning(mismatch))
         self._environment_class = environment_class(self.config.isolation)
         self._pool: EnvironmentPool[ExecutionEnvironment] = EnvironmentPool(
             self.config.reserved_concurrency

@@ -286,7 +286,7 @@ def test_unknown_setting_without_a_close_match() -> None:
 
 
 def test_logical_id_without_a_template() -> None:
-    with pytest.raises(HarnessError, match="logical_id is only meaningful with template="):
+    with pytest.raises(HarnessError, match="logical_id='Fn' names a function of a template, but"):
         FunctionConfig.from_settings({"handler": "app.hello", "logical_id": "Fn"})
 
 

@@ -223,7 +223,8 @@ def test_environment_variables_inside_the_handler(
     assert env["_HANDLER"] == "app.variables"
     assert env["AWS_REGION"] == "eu-west-1"
     assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
-    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    # The interpreter's version: the function's runtime unless one is set.
+    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_python3.{sys.version_info.minor}"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "orders"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
