@@ -62,7 +62,9 @@ class InlineEnvironment:
     def __init__(self, config: FunctionConfig, session: Session) -> None:
         self.config = config
         self.alive = True
-        self._code_path = str(config.code_path)
+        # The code directory, then the layers, in front of the test process's own path:
+        # the environment shares the process (and its modules) with the test anyway.
+        self._import_paths = config.import_paths
         self._tmp = PrivateTmp(self, config.function_name)
         self.tmp_dir = self._tmp.path
         self._variables = function_variables(
@@ -81,7 +83,9 @@ class InlineEnvironment:
         self._stderr = LogStream(self._log, "<stderr>")
 
     def init(self, request_id: str) -> InitOutcome:
-        hidden = _hide_modules_under(self._code_path)
+        hidden: dict[str, ModuleType] = {}
+        for root in self._import_paths:
+            hidden.update(_hide_modules_under(root))
         before = set(sys.modules)
         saved = self._enter()
         started = monotonic()
@@ -95,7 +99,7 @@ class InlineEnvironment:
             self._exit(saved)
             for name in set(sys.modules) - before:
                 module = sys.modules[name]
-                if _module_is_under(module, self._code_path):
+                if any(_module_is_under(module, root) for root in self._import_paths):
                     self._modules[name] = sys.modules.pop(name)
             sys.modules.update(hidden)
 
@@ -157,7 +161,7 @@ class InlineEnvironment:
         if boto3 is not None:
             saved.boto3_session = boto3.DEFAULT_SESSION
             boto3.DEFAULT_SESSION = self._boto3_session
-        sys.path.insert(0, self._code_path)
+        sys.path[:0] = self._import_paths
         sys.modules.update(self._modules)
         tempfile.tempdir = self.tmp_dir
         sys.stdout, sys.stderr = self._stdout, self._stderr
@@ -175,8 +179,9 @@ class InlineEnvironment:
         sys.stdout, sys.stderr = saved.stdout, saved.stderr
         tempfile.tempdir = saved.tempdir
         self._swap.exit(saved.variables)
-        if self._code_path in sys.path:
-            sys.path.remove(self._code_path)
+        for path in self._import_paths:
+            if path in sys.path:
+                sys.path.remove(path)
         for name, module in saved.shadowed_modules.items():
             if name in sys.modules:
                 self._modules[name] = sys.modules[name]

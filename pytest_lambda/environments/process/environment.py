@@ -17,7 +17,6 @@ import os
 import select
 import signal
 import socket
-import sys
 import time
 import weakref
 from dataclasses import replace
@@ -136,7 +135,7 @@ class ProcessEnvironment:
             variables=function_variables(
                 config, self.tmp_dir, session.overlay_variables(config)
             ),
-            sys_path=list(sys.path),
+            sys_path=config.import_paths,
             address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
             start_hooks=hooks,
         )

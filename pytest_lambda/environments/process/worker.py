@@ -1,10 +1,11 @@
 """The worker: one execution environment, a process forked from the zygote.
 
 It turns itself into what Lambda gives a function (its own process session, the
-function's variables through real putenv, UTC, the code directory as cwd and first on
-sys.path, a private /tmp, stdout and stderr on the log pipe, the runtime's root log
-handler), runs the session's worker hooks (the AWS layer's guard, registered on the
-session), runs Init once, then serves requests until told to stop or killed.
+function's variables through real putenv, UTC, the code directory as cwd, sys.path as
+Lambda's: the code directory, the layers, then the runtime's own path; a private /tmp,
+stdout and stderr on the log pipe, the runtime's root log handler), runs the session's
+worker hooks (the AWS layer's guard, registered on the session), runs Init once, then
+serves requests until told to stop or killed.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class WorkerSpec:
     handler: str
     code_dir: str
     variables: dict[str, str]
+    # The function's own entries (code directory, layers); the interpreter's path follows.
     sys_path: list[str]
     address_space_limit_bytes: int
     # `module:function` names, called in turn before Init (see Session.add_worker_hook).
@@ -87,6 +89,19 @@ class FdLogSink(LogBuffer):
 
 # Loaded once in the zygote; every fork inherits the handle.
 _LIBC = ctypes.CDLL(None, use_errno=True)
+# The interpreter's own path (standard library, site-packages, PYTHONPATH with the harness's
+# package), as the zygote started: what Lambda's runtime directories are to a function.
+_INTERPRETER_PATH: list[str] = []
+
+
+def remember_interpreter_path() -> None:
+    """Called as the zygote starts, before anything imported can change sys.path.
+
+    `python -m` put the test process's working directory first: not the runtime's, so
+    left out (a function sees its own code directory, not the project's root).
+    """
+    path = sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]
+    _INTERPRETER_PATH[:] = [p for p in path if p]
 
 
 def _die_with_parent(zygote_pid: int) -> None:
@@ -122,7 +137,8 @@ def _apply_variables(spec: WorkerSpec) -> None:
     os.environ.update(spec.variables)
     time.tzset()
     os.chdir(spec.code_dir)
-    sys.path[:] = [spec.code_dir] + [p for p in spec.sys_path if p not in ("", spec.code_dir)]
+    own = list(dict.fromkeys(spec.sys_path))
+    sys.path[:] = own + [p for p in _INTERPRETER_PATH if p not in own]
     # gettempdir() computes its answer once; forget the zygote's so it reads TMPDIR.
     tempfile.tempdir = None
 

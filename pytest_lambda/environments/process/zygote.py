@@ -162,6 +162,9 @@ class Zygote:
 
 
 def main(argv: list[str]) -> NoReturn:
+    from . import worker
+
+    worker.remember_interpreter_path()
     control = socket.socket(fileno=int(argv[1]))
     # Ctrl-C reaches the whole terminal process group; the test process decides what
     # happens to environments, not the zygote.
