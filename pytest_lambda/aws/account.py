@@ -9,23 +9,28 @@ services themselves (create helpers, handles, triggers) live in `services/`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..config import FunctionConfig
 from ..context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from ..errors import HarnessError
+from ..function import LambdaFunction
 from ..session import Session, current
+from ..template import find_template
 from . import services
 from .guard import Guard, install_guard
 from .mocking import MOTO_MOCK, MotoMock
 from .moto_server import MOTO_SERVER, MotoServer
-from .services import dynamodb, eventbridge, s3, sns, sqs
+from .services import dynamodb, eventbridge, kinesis, s3, sns, sqs
 from .services.dynamodb import Table
 from .services.eventbridge import Rule
+from .services.kinesis import Stream
 from .services.s3 import Bucket
 from .services.sns import Topic
 from .services.sqs import Queue
+from .stack import Stack, deploy
 from .triggers import Trigger, TriggerHub, routing
 
 
@@ -44,9 +49,12 @@ class AWS:
         self.region = region
         self.account_id = account_id
         self.hub = TriggerHub()
+        self.stacks: list[Stack] = []
         self._session: Session | None = None
         self._guard: Guard | None = None
         self._server: MotoServer | None = None
+        self._deployment_defaults: dict[str, Any] = {}
+        self._adopted: list[LambdaFunction] = []
 
     def __enter__(self) -> AWS:
         self.start()
@@ -69,6 +77,10 @@ class AWS:
         session, self._session = self._session, None
         if session is None:
             return
+        stacks, self.stacks = self.stacks, []
+        for stack in stacks:
+            stack.close()
+        self._adopted.clear()
         if self._guard is not None:
             self._guard.fixture_active = False
         found = session.find(MOTO_MOCK)
@@ -145,6 +157,89 @@ class AWS:
     def ssm(self) -> Any:
         return self.client("ssm")
 
+    # -- templates ----------------------------------------------------------------------
+
+    def configure_deployment(
+        self,
+        *,
+        template: str | os.PathLike[str] | None = None,
+        parameter_overrides: Any = None,
+        isolation: str | None = None,
+    ) -> None:
+        """What deploy() uses when not told: the configured template (the plugin passes the
+        marker's or ini's), its parameter overrides, the functions' isolation."""
+        self._deployment_defaults = {
+            "template": template,
+            "parameter_overrides": parameter_overrides,
+            "isolation": isolation,
+        }
+
+    def deploy(
+        self,
+        template: str | os.PathLike[str] | None = None,
+        *,
+        parameter_overrides: Any = None,
+        isolation: str | None = None,
+        configs: Sequence[FunctionConfig] = (),
+    ) -> Stack:
+        """Create the template's resources here, configure its functions and wire their
+        event sources; the Stack maps logical ids to physical ids, ARNs and functions.
+
+        `template` defaults to the configured one (the marker's, lambda_template, or
+        template.yaml / template.yml in the rootdir, or the working directory outside
+        pytest). `configs` are functions configured elsewhere (a marker's), used for
+        their logical ids instead of the template's plain settings.
+        """
+        defaults = self._deployment_defaults
+        path = template if template is not None else defaults.get("template")
+        if path is None:
+            path = find_template(os.getcwd())
+        if path is None:
+            raise HarnessError(
+                "aws.deploy() found no template: pass its path (aws.deploy('template.yaml')), "
+                "set template= on the lambda_function marker or lambda_template in the ini, "
+                "or put a template.yaml in the rootdir"
+            )
+        if parameter_overrides is None:
+            parameter_overrides = defaults.get("parameter_overrides")
+        chosen_isolation = isolation or defaults.get("isolation")
+        settings = {} if chosen_isolation is None else {"isolation": chosen_isolation}
+        for stack in self.stacks:
+            if stack.deployed_as(path, parameter_overrides):
+                return stack
+        stack = deploy(
+            self,
+            os.fspath(path),
+            parameter_overrides=parameter_overrides,
+            settings=settings,
+            configs=configs,
+            adopted=self._adopted,
+        )
+        self.stacks.append(stack)
+        self.hub.drain()
+        return stack
+
+    def adopt(self, function: LambdaFunction) -> None:
+        """A function made elsewhere (the lambda_function fixture's) that a later deployment
+        of its template wires events to, instead of configuring its own."""
+        self._adopted.append(function)
+
+    def deployed_function(self, config: FunctionConfig) -> LambdaFunction | None:
+        """The function a deployment made for this configuration, if one did."""
+        source = config.template_source
+        if source is None:
+            return None
+        for stack in self.stacks:
+            found = stack.functions.get(source.logical_id)
+            if (
+                found is not None
+                and found.config.template_source is not None
+                and found.config.template_source.path == source.path
+                and found.config == config
+            ):
+                return found
+        return None
+
     # -- one-line setup -----------------------------------------------------------------
 
     def bucket(
@@ -199,6 +294,13 @@ class AWS:
     def topic(self, name: str, fifo: bool = False) -> Topic:
         """Create an SNS topic."""
         return sns.create_topic(self, name, fifo)
+
+    def stream(self, name: str, shards: int = 1) -> Stream:
+        """The Kinesis stream `name`, created with `shards` shards if it does not exist."""
+        existing = self.client("kinesis").list_streams()["StreamNames"]
+        if name in existing:
+            return Stream(self, name)
+        return kinesis.create_stream(self, name, shards)
 
     def rule(
         self, name: str, pattern: Mapping[str, Any], *, bus: str = "default"

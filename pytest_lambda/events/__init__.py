@@ -55,7 +55,7 @@ from .eventbridge import eventbridge, eventbridge_event, scheduled
 from .hello_world import hello_world
 from .iot import iot
 from .kafka import kafka, msk
-from .kinesis import firehose, kinesis
+from .kinesis import firehose, kinesis, kinesis_record
 from .lambda_url import function_url
 from .lex import lex, lex_v2
 from .mq import mq
@@ -151,6 +151,7 @@ __all__ = [
     "kafka",
     "kinds",
     "kinesis",
+    "kinesis_record",
     "lex",
     "lex_v2",
     "list_kinds",

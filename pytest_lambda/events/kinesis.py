@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from ._core import (
     DEFAULT_ACCOUNT,
     DEFAULT_REGION,
@@ -47,6 +49,36 @@ KINESIS_SCHEMA = records_envelope(_RECORD)
 def _sequence_numbers(count: int) -> list[str]:
     base = int(digits(56))
     return [str(base + i * 2**20) for i in range(count)]
+
+
+def kinesis_record(
+    *,
+    data: bytes,
+    partition_key: str,
+    sequence_number: str,
+    arrival_timestamp: float,
+    shard_id: str,
+    stream_arn: str,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+) -> dict[str, object]:
+    """One record as an event source mapping delivers a record read from a shard."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": sequence_number,
+            "data": base64.b64encode(data).decode(),
+            "approximateArrivalTimestamp": round(arrival_timestamp, 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard_id}:{sequence_number}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": f"arn:aws:iam::{account}:role/lambda-role",
+        "awsRegion": region,
+        "eventSourceARN": stream_arn,
+    }
 
 
 @factory

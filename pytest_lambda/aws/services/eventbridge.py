@@ -12,7 +12,7 @@ from typing import Any
 
 from ...config import FunctionConfig
 from ...errors import HarnessError
-from ...events.eventbridge import eventbridge_event
+from ...events.eventbridge import eventbridge_event, scheduled
 from ...function import LambdaFunction
 from ..calls import Call
 from ..triggers import Record, Trigger, TriggerHub, active_hub
@@ -57,16 +57,38 @@ class Rule:
     def __repr__(self) -> str:
         return f"Rule({self.name!r}, bus={self.bus!r})"
 
-    def notify(self, function: LambdaFunction) -> RuleTrigger:
-        """Make `function` a target of this rule."""
-        self.aws.client("events").put_targets(
-            Rule=self.name,
-            EventBusName=self.bus,
-            Targets=[{"Id": function.name[:64], "Arn": function.config.function_arn}],
-        )
+    def notify(self, function: LambdaFunction, *, targeted: bool = False) -> RuleTrigger:
+        """Make `function` a target of this rule (`targeted`: the rule already has it as a
+        target, with whatever Input it gives, as a deployed template's rule does)."""
+        if not targeted:
+            self.aws.client("events").put_targets(
+                Rule=self.name,
+                EventBusName=self.bus,
+                Targets=[{"Id": function.name[:64], "Arn": function.config.function_arn}],
+            )
         trigger = RuleTrigger(function, self.arn, rule=self.name, bus=self.bus)
         self.aws.hub.add(trigger)
         return trigger
+
+
+def schedule(
+    aws: Account,
+    function: LambdaFunction,
+    name: str,
+    arn: str,
+    *,
+    payload: Any = None,
+) -> ScheduleTrigger:
+    """A schedule that invokes `function` when the test fires it (nothing runs on a clock).
+
+    `payload` is what the schedule's target sends (its Input); None: the event a scheduled
+    EventBridge rule sends.
+    """
+    trigger = ScheduleTrigger(
+        function, arn, name=name, payload=payload, region=aws.region, account=aws.account_id
+    )
+    aws.hub.add(trigger)
+    return trigger
 
 
 # -- trigger -------------------------------------------------------------------------------
@@ -103,6 +125,31 @@ class RuleTrigger(Trigger):
             if isinstance(moment, int | float)
             else None,
         )
+
+
+@dataclass
+class ScheduleTrigger(Trigger):
+    """A rate/cron schedule: `fire()` delivers what the schedule would at its next run."""
+
+    kind = "scheduled"
+
+    name: str = ""
+    payload: Any = None
+    region: str = ""
+    account: str = ""
+
+    def kind_of(self, event: dict[str, Any]) -> str | None:
+        return self.kind if self.payload is None else None
+
+    def fire(self, event: Any = None) -> Any:
+        """Invoke the function as the schedule would (with `event`, if given); the
+        Invocation."""
+        if event is None:
+            event = self.payload
+        if event is None:
+            event = scheduled(rule=self.name, region=self.region, account=self.account)
+            event["resources"] = [self.source_arn]
+        return self.deliver(event)
 
 
 def _matched(hub: TriggerHub, rule: Any, event: Mapping[str, Any]) -> None:

@@ -301,7 +301,9 @@ def iam_action(call: Call) -> str:
 def iam_resources(call: Call, config: FunctionConfig) -> list[str]:
     p = call.params
     if not p["bucket"]:
-        return ["*"]
+        # ListAllMyBuckets: granted by "*" and, as AWS's own samples grant it, by
+        # "arn:aws:s3:::*"; not by a statement naming particular buckets.
+        return ["arn:aws:s3:::*"]
     if p["key"]:
         return [f"arn:aws:s3:::{p['bucket']}/{p['key']}"]
     if p["method"] == "POST" and "delete" in p["query"]:

@@ -50,11 +50,30 @@ class Topic:
         message_id: str = published["MessageId"]
         return message_id
 
+    def subscribe(
+        self, protocol: str, endpoint: str, attributes: Mapping[str, str] | None = None
+    ) -> str:
+        """Subscribe an endpoint that is not a function (a queue, an address); its ARN."""
+        arn: str = self.aws.client("sns").subscribe(
+            TopicArn=self.arn,
+            Protocol=protocol,
+            Endpoint=endpoint,
+            Attributes=dict(attributes or {}),
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        return arn
+
     def notify(
-        self, function: LambdaFunction, *, filter_policy: Mapping[str, Any] | None = None
+        self,
+        function: LambdaFunction,
+        *,
+        filter_policy: Mapping[str, Any] | None = None,
+        filter_policy_scope: str | None = None,
     ) -> TopicTrigger:
         """Subscribe `function` (protocol `lambda`) to this topic."""
         attributes = {} if filter_policy is None else {"FilterPolicy": json.dumps(filter_policy)}
+        if filter_policy_scope is not None:
+            attributes["FilterPolicyScope"] = filter_policy_scope
         subscription = self.aws.client("sns").subscribe(
             TopicArn=self.arn,
             Protocol="lambda",
