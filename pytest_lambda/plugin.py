@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from .function import LambdaFunction
 from .invocation import Invocation, display_logs
 from .reporting import aggregate, summary_lines, write_json_report
 from .session import Session, open_session
+from .template import find_template
 
 if TYPE_CHECKING:
     import responses
@@ -46,8 +48,18 @@ _INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
         "Default isolation: process (worker processes, the default) or inline.",
         str,
     ),
-    "lambda_template": ("template", "SAM/CloudFormation template to read functions from.", str),
+    "lambda_template": (
+        "template",
+        "SAM/CloudFormation template to read functions from (default: template.yaml or "
+        "template.yml in the rootdir, when no handler is configured).",
+        str,
+    ),
     "lambda_logical_id": ("logical_id", "Logical id of the function in lambda_template.", str),
+    "lambda_parameter_overrides": (
+        "parameter_overrides",
+        "The template's Parameters, in SAM's syntax: Key=Value Key2=Value2.",
+        str,
+    ),
     "lambda_code_dir": (
         "code_dir",
         "Directory holding the handler code, relative to the rootdir (default: the rootdir).",
@@ -62,6 +74,10 @@ _PRELOAD_HELP = (
     "Init Duration."
 )
 _PATH_SETTINGS = ("code_dir", "template")
+_DEPLOY_HELP = (
+    "true: a test that uses the aws fixture gets the configured template's resources "
+    "deployed (aws.deploy()) before it runs. Default false; the marker's deploy= wins."
+)
 _SECTION_TITLE = "lambda invocations"
 _invocations_key = pytest.StashKey[list[Invocation]]()
 _session_key = pytest.StashKey[Session]()
@@ -71,6 +87,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for key, (_, help_text, _convert) in _INI_KEYS.items():
         parser.addini(key, help_text, default=None)
     parser.addini("lambda_preload", _PRELOAD_HELP, type="args", default=[])
+    parser.addini("lambda_deploy", _DEPLOY_HELP, type="bool", default=False)
     group = parser.getgroup("lambda", "AWS Lambda handlers (pytest-lambda)")
     group.addoption(
         "--lambda-report",
@@ -83,10 +100,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(handler=None, *, memory_mb, timeout_s, env, isolation, template, "
-        "logical_id, code_dir, region, architecture, role_policy, reserved_concurrency, name): "
-        "configure the lambda_function / lambda_invoke / lambda_context fixtures; "
-        "the closest marker wins, setting by setting, over the lambda_* ini keys.",
+        f"{MARKER}(handler_or_logical_id=None, *, memory_mb, timeout_s, env, isolation, "
+        "template, logical_id, parameter_overrides, layers, runtime, deploy, code_dir, region, "
+        "architecture, role_policy, reserved_concurrency, name): configure the "
+        "lambda_function / lambda_invoke / lambda_context fixtures (a first argument without "
+        "a dot is a template's logical id); the closest marker wins, setting by setting, "
+        "over the lambda_* ini keys.",
     )
     session = open_session()
     config.stash[_session_key] = session
@@ -198,7 +217,12 @@ def _describe_invocations(invocations: list[Invocation]) -> str:
 
 
 def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any]:
-    """ini values overlaid by the lambda_function markers, the closest winning per setting."""
+    """ini values overlaid by the lambda_function markers, the closest winning per setting.
+
+    Relative paths (code_dir, template, layers) are looked for in the rootdir, then in the
+    test file's directory. With no handler and no template configured, the rootdir's
+    template.yaml (or .yml) is the template, as `sam` finds it.
+    """
     settings: dict[str, Any] = {}
     for key, (setting, _help, convert) in _INI_KEYS.items():
         value = config.getini(key)
@@ -210,17 +234,61 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
     for marker in reversed(list(node.iter_markers(MARKER))):
         if len(marker.args) > 1:
             raise HarnessError(
-                f"@pytest.mark.{MARKER} takes the handler as its only positional argument, "
-                f"got {marker.args!r}"
+                f"@pytest.mark.{MARKER} takes one positional argument, the handler "
+                f"('app.handler') or a template's logical id ('HelloWorldFunction'), got "
+                f"{marker.args!r}"
             )
         if marker.args:
-            settings["handler"] = marker.args[0]
+            first = marker.args[0]
+            if isinstance(first, str) and "." not in first and "/" not in first:
+                # A handler always has a dot (module.function); a logical id never does.
+                settings.pop("handler", None)
+                settings["logical_id"] = first
+            else:
+                settings.pop("logical_id", None)
+                settings["handler"] = first
         settings.update(marker.kwargs)
+    bases = _path_bases(node, config)
     for setting in _PATH_SETTINGS:
         if settings.get(setting) is not None:
-            settings[setting] = str(config.rootpath / Path(settings[setting]))
-    settings.setdefault("code_dir", str(config.rootpath))
+            settings[setting] = _found_path(setting, settings[setting], bases)
+    if settings.get("layers") is not None and not isinstance(settings["layers"], str):
+        settings["layers"] = [_found_path("layers", layer, bases) for layer in settings["layers"]]
+    if settings.get("template") is None and (
+        settings.get("handler") is None or settings.get("logical_id") is not None
+    ):
+        found = find_template(config.rootpath)
+        if found is not None:
+            settings["template"] = str(found)
+    if settings.get("template") is None:
+        settings.setdefault("code_dir", str(config.rootpath))
     return settings
+
+
+def _path_bases(node: pytest.Item, config: pytest.Config) -> list[Path]:
+    bases = [config.rootpath]
+    test_file = getattr(node, "path", None)
+    if test_file is not None and Path(test_file).parent != config.rootpath:
+        bases.append(Path(test_file).parent)
+    return bases
+
+
+def _found_path(setting: str, value: Any, bases: list[Path]) -> str:
+    """A relative path from a marker or the ini: in the rootdir, else the test file's dir."""
+    if not isinstance(value, str | PathLike):
+        raise HarnessError(f"{setting} must be a path, got {value!r}")
+    path = Path(value)
+    if path.is_absolute():
+        return str(path)
+    for base in bases:
+        if (base / path).exists():
+            return str(base / path)
+    tried = " and ".join(repr(str(base)) for base in bases)
+    raise HarnessError(
+        f"{setting} {str(value)!r} was not found: relative paths are looked for in the "
+        f"rootdir, then in the test file's directory, and it is in neither ({tried}); "
+        "give a path relative to one of them, or an absolute one"
+    )
 
 
 def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -234,8 +302,10 @@ def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
 def _function_config(
     request: pytest.FixtureRequest, settings: dict[str, Any] | None = None
 ) -> FunctionConfig:
+    settings = dict(_settings(request) if settings is None else settings)
+    settings.pop("deploy", None)
     try:
-        return FunctionConfig.from_settings(_settings(request) if settings is None else settings)
+        return FunctionConfig.from_settings(settings)
     except HarnessError as e:
         pytest.fail(f"pytest-lambda: {e}", pytrace=False)
 
@@ -244,9 +314,19 @@ def _function_config(
 def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
     """The function configured by the lambda_function marker and lambda_* ini keys.
 
-    A new execution environment per test: its first invoke is a cold start.
+    A new execution environment per test: its first invoke is a cold start. In a test that
+    also uses `aws`, it is the function a deployment of its template wires its events to.
     """
-    function = LambdaFunction.from_config(_function_config(request))
+    config = _function_config(request)
+    aws = request.getfixturevalue("aws") if "aws" in request.fixturenames else None
+    deployed = aws.deployed_function(config) if aws is not None else None
+    if deployed is not None:
+        # The stack owns it and closes it with the aws fixture.
+        yield deployed
+        return
+    function = LambdaFunction.from_config(config)
+    if aws is not None:
+        aws.adopt(function)
     try:
         yield function
     finally:
@@ -275,6 +355,7 @@ def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
     settings = _settings(request)
     if settings.get("handler") is None and settings.get("template") is None:
         return LambdaContext()
+    settings.pop("deploy", None)
     config = _function_config(request, settings)
     return LambdaContext(
         timeout_s=config.timeout_s,
@@ -312,12 +393,33 @@ def aws(request: pytest.FixtureRequest) -> Iterator[AWS]:
     """Moto-backed AWS, fresh for this test, shared with the handlers the test invokes.
 
     Its Region is the configured function's (marker or lambda_region), us-east-1 otherwise.
+    `aws.deploy()` deploys the configured template (marker, lambda_template, or the
+    rootdir's template.yaml when no handler is set); with `deploy=True` on the marker or
+    lambda_deploy = true in the ini, it is deployed before the test runs.
     """
     # moto and boto3 take half a second to import: only tests that use AWS pay for it.
     from .aws import AWS
 
-    region = _settings(request).get("region", "us-east-1")
+    settings = _settings(request)
+    deploy = settings.pop("deploy", None)
+    if deploy is None:
+        deploy = request.config.getini("lambda_deploy")
+    region = settings.get("region", "us-east-1")
     with AWS(region=region) as mocked:
+        mocked.configure_deployment(
+            template=settings.get("template"),
+            parameter_overrides=settings.get("parameter_overrides"),
+            isolation=settings.get("isolation"),
+        )
+        if deploy and settings.get("template") is not None:
+            configured = []
+            if {"lambda_function", "lambda_invoke"} & set(request.fixturenames):
+                # The test's own function is the one the template's events reach.
+                configured.append(_function_config(request, settings))
+            try:
+                mocked.deploy(configs=configured)
+            except HarnessError as e:
+                pytest.fail(f"pytest-lambda: {e}", pytrace=False)
         yield mocked
 
 

@@ -248,6 +248,7 @@ def test_template_marker(project: pytest.Pytester) -> None:
         Globals:
           Function:
             Timeout: 15
+            Runtime: python3.11
         Resources:
           OrdersFunction:
             Type: AWS::Serverless::Function
