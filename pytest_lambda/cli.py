@@ -1,19 +1,50 @@
-"""The `pytest-lambda` command: invoke a handler, generate, validate and list events."""
+"""The `pytest-lambda` command: invoke a function (like `sam local invoke`, without
+Docker), generate, validate and list events."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .config import FunctionConfig
 from .errors import CODE_NOT_FOUND_ERRORS, HarnessError
 from .function import LambdaFunction
 from .invocation import display_logs
+from .session import current
+from .template import find_template, load_template
+
+if TYPE_CHECKING:
+    from .aws import AWS
 
 HELLO_WORLD_EVENT = {"key1": "value1", "key2": "value2", "key3": "value3"}
+# The sample event of a function's first event source, as `sam local generate-event`
+# would give (a function without one gets the console's hello-world).
+SAMPLE_EVENT_OF_SOURCE = {
+    "S3": "s3-put",
+    "SQS": "sqs",
+    "SNS": "sns",
+    "DynamoDB": "dynamodb-stream",
+    "Kinesis": "kinesis",
+    "Schedule": "scheduled",
+    "ScheduleV2": "scheduled",
+    "EventBridgeRule": "eventbridge",
+    "CloudWatchEvent": "eventbridge",
+    "CloudWatchLogs": "cloudwatch-logs",
+    "Api": "apigateway-rest",
+    "HttpApi": "apigateway-http",
+    "IoTRule": "iot",
+    "AlexaSkill": "hello-world",
+    "MSK": "msk",
+    "MQ": "mq",
+    "SelfManagedKafka": "kafka",
+    "Cognito": "cognito-pre-signup",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,19 +56,63 @@ def _parser() -> argparse.ArgumentParser:
 
     invoke = commands.add_parser(
         "invoke",
-        help="invoke a handler once and print its logs, REPORT line and result",
-        description="Invoke HANDLER (e.g. app.handler) with an event. Logs go to stderr, the "
-        "result (or the error payload) to stdout; the exit status is 1 when the invoke fails.",
+        help="invoke a function once and print its logs, REPORT line and result",
+        description="Invoke a template's function by logical id (like `sam local invoke`), "
+        "or a handler (e.g. app.handler), with an event. Logs go to stderr, the result (or "
+        "the error payload) to stdout; the exit status is 1 when the invoke fails. Relative "
+        "paths are relative to the working directory.",
     )
-    invoke.add_argument("handler", help="handler string, e.g. app.handler or src/app.handler")
+    invoke.add_argument(
+        "function",
+        nargs="?",
+        default=None,
+        metavar="LOGICAL_ID | HANDLER",
+        help="a logical id of the template (no dot), or a handler string such as "
+        "app.handler; default: the template's only function",
+    )
+    invoke.add_argument(
+        "--template",
+        "-t",
+        default=None,
+        help="the SAM/CloudFormation template (default: template.yaml or template.yml in "
+        "the working directory)",
+    )
     invoke.add_argument(
         "--event",
         "-e",
         default=None,
-        help="a JSON file, '-' for stdin, or a sample event name (default: hello-world)",
+        help="a JSON file, '-' for stdin, or a sample event name (default: the sample of the "
+        "function's first event source, hello-world without one)",
     )
-    invoke.add_argument("--memory-mb", type=int, default=128, help="memory size (128-10240)")
-    invoke.add_argument("--timeout-s", type=float, default=3, help="timeout in seconds (1-900)")
+    invoke.add_argument(
+        "--env-vars",
+        "-n",
+        default=None,
+        metavar="FILE",
+        help="a JSON file of variables in SAM's format: {\"Parameters\": {...}} for every "
+        "function, {\"LogicalId\": {...}} for one",
+    )
+    invoke.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=None,
+        metavar="KEY=VALUE",
+        help="the template's Parameters, in SAM's syntax (Key=Value or "
+        "ParameterKey=Key,ParameterValue=Value)",
+    )
+    invoke.add_argument(
+        "--aws",
+        choices=["moto", "real"],
+        default="moto",
+        help="moto (default): the function's AWS calls go to an embedded moto, with the "
+        "template's resources deployed; real: to real AWS, with your credentials",
+    )
+    invoke.add_argument(
+        "--memory-mb", type=int, default=None, help="memory size (128-10240; default 128)"
+    )
+    invoke.add_argument(
+        "--timeout-s", type=float, default=None, help="timeout in seconds (1-900; default 3)"
+    )
     invoke.add_argument(
         "--env",
         action="append",
@@ -45,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="an environment variable for the function (repeatable)",
     )
-    invoke.add_argument("--code-dir", default=".", help="directory holding the handler code")
+    invoke.add_argument(
+        "--code-dir", default=None, help="directory holding the handler code (default: .)"
+    )
     invoke.add_argument("--name", default=None, help="function name")
     invoke.add_argument("--region", default="us-east-1", help="AWS Region")
     invoke.add_argument(
@@ -96,17 +173,44 @@ def _invoke(args: argparse.Namespace) -> int:
         if not sep:
             raise HarnessError(f"--env takes NAME=VALUE, got {item!r}")
         env[name] = value
-    event = _read_event(args.event)
-    with LambdaFunction(
-        args.handler,
-        memory_mb=args.memory_mb,
-        timeout_s=args.timeout_s,
-        env=env,
-        code_dir=args.code_dir,
-        name=args.name,
-        region=args.region,
-        isolation=args.isolation,
-    ) as function:
+    template = _template_path(args)
+    logical_id = args.function if _is_logical_id(args.function) else None
+    overrides: dict[str, Any] = {"region": args.region, "isolation": args.isolation}
+    for setting, value in (
+        ("memory_mb", args.memory_mb),
+        ("timeout_s", args.timeout_s),
+        ("code_dir", args.code_dir),
+        ("name", args.name),
+    ):
+        if value is not None:
+            overrides[setting] = value
+    if template is not None and logical_id is not None or (
+        template is not None and args.function is None
+    ):
+        config = FunctionConfig.from_template(
+            template, logical_id, overrides, parameter_overrides=args.parameter_overrides
+        )
+        assert config.template_source is not None
+        logical_id = config.template_source.logical_id
+        config = config.with_changes(
+            env=_variables(config, args.env_vars, logical_id, declared_only=True) | env
+        )
+    elif args.function is None or logical_id is not None:
+        raise HarnessError(
+            "no template found: pass -t template.yaml (or run where template.yaml is), or "
+            "give a handler such as app.handler"
+            if args.function is None
+            else f"{args.function!r} is a logical id (a handler has a dot, like app.handler), "
+            "but no template was found: pass -t template.yaml, or run where template.yaml is"
+        )
+    else:
+        overrides.setdefault("code_dir", ".")
+        config = FunctionConfig(handler=args.function, **overrides)
+        config = config.with_changes(
+            env=_variables(config, args.env_vars, None, declared_only=False) | env
+        )
+    event = _read_event(args.event, _default_event(template, logical_id, args))
+    with _aws(args, template, config) as aws, _function(aws, config) as function:
         invocation = function.invoke(event)
     sys.stderr.write(display_logs(invocation.logs))
     if invocation.error is not None and invocation.error.error_type in CODE_NOT_FOUND_ERRORS:
@@ -126,9 +230,155 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_event(source: str | None) -> Any:
+def _is_logical_id(function: str | None) -> bool:
+    # A handler always has a dot (module.function); a logical id never does.
+    return function is not None and "." not in function and "/" not in function
+
+
+def _template_path(args: argparse.Namespace) -> str | None:
+    if args.template is not None:
+        if not Path(args.template).is_file():
+            raise HarnessError(
+                f"template {args.template!r} does not exist (relative to {os.getcwd()!r})"
+            )
+        return str(args.template)
+    if args.function is not None and not _is_logical_id(args.function):
+        return None
+    found = find_template(os.getcwd())
+    return None if found is None else str(found)
+
+
+def _variables(
+    config: FunctionConfig, env_vars: str | None, logical_id: str | None, *, declared_only: bool
+) -> dict[str, str]:
+    """The function's variables with an --env-vars file's applied, as `sam local` applies
+    them: "Parameters" for every function, the function's own entry over it; a template's
+    function only takes the variables its template declares."""
+    variables = dict(config.env)
+    if env_vars is None:
+        return variables
+    path = Path(env_vars)
+    if not path.is_file():
+        raise HarnessError(f"--env-vars file {env_vars!r} does not exist")
+    document = _parse_json(path.read_text(encoding="utf-8"), env_vars)
+    if not isinstance(document, Mapping):
+        raise HarnessError(
+            f"--env-vars file {env_vars!r} must be a JSON object: {{\"Parameters\": {{...}}, "
+            '"LogicalId": {...}}'
+        )
+    given: dict[str, Any] = {}
+    for key in ("Parameters", logical_id, config.function_name):
+        entry = document.get(key) if key is not None else None
+        if entry is None:
+            continue
+        if not isinstance(entry, Mapping):
+            raise HarnessError(f"--env-vars file {env_vars!r}: {key!r} must be an object")
+        given.update(entry)
+    ignored = []
+    for name, value in given.items():
+        if declared_only and name not in variables:
+            ignored.append(name)
+            continue
+        variables[name] = value if isinstance(value, str) else json.dumps(value)
+    if ignored:
+        sys.stderr.write(
+            f"pytest-lambda: {', '.join(sorted(ignored))} from {env_vars} not set: the "
+            "template does not declare them in the function's Environment (SAM sets only "
+            "declared variables)\n"
+        )
+    return variables
+
+
+def _default_event(template: str | None, logical_id: str | None, args: argparse.Namespace) -> str:
+    """The sample event of the function's first event source (hello-world without one)."""
+    if template is None or logical_id is None:
+        return "hello-world"
+    loaded = load_template(
+        template, parameter_overrides=args.parameter_overrides, region=args.region
+    )
+    original = loaded.transformed.original_properties.get(logical_id, {})
+    events = original.get("Events")
+    if isinstance(events, Mapping):
+        for event in events.values():
+            kind = event.get("Type") if isinstance(event, Mapping) else None
+            if isinstance(kind, str) and kind in SAMPLE_EVENT_OF_SOURCE:
+                return SAMPLE_EVENT_OF_SOURCE[kind]
+    return "hello-world"
+
+
+@contextlib.contextmanager
+def _aws(
+    args: argparse.Namespace, template: str | None, config: FunctionConfig
+) -> Iterator[AWS | None]:
+    """moto (the template's resources deployed), or real AWS with the user's credentials."""
+    if args.aws == "real":
+        session = current()
+        overlay = _real_credentials(args.region)
+        session.remove_worker_hook(_GUARD_HOOK)
+        session.add_overlay(overlay)
+        sys.stderr.write(
+            "pytest-lambda: --aws real: the function's AWS calls go to real AWS, signed with "
+            "your credentials\n"
+        )
+        try:
+            yield None
+        finally:
+            session.remove_overlay(overlay)
+            session.add_worker_hook(_GUARD_HOOK)
+        return
+    from .aws import AWS
+    from .aws.guard import command_line_advice
+
+    with command_line_advice(), AWS(region=args.region) as aws:
+        if template is not None:
+            aws.deploy(template, parameter_overrides=args.parameter_overrides, configs=[config])
+        yield aws
+
+
+_GUARD_HOOK = "pytest_lambda.aws.guard:install_in_worker"
+
+
+def _real_credentials(region: str) -> Any:
+    """The overlay giving the function the user's own credentials, as `sam local` does."""
+    import boto3
+
+    credentials = boto3.session.Session().get_credentials()
+    if credentials is None:
+        raise HarnessError(
+            "--aws real found no AWS credentials (environment, profile or SSO); configure "
+            "them, or use --aws moto"
+        )
+    frozen = credentials.get_frozen_credentials()
+    variables = {
+        "AWS_ACCESS_KEY_ID": frozen.access_key,
+        "AWS_SECRET_ACCESS_KEY": frozen.secret_key,
+    }
+    if frozen.token:
+        variables["AWS_SESSION_TOKEN"] = frozen.token
+
+    def overlay(config: FunctionConfig) -> Mapping[str, str]:
+        return variables
+
+    return overlay
+
+
+@contextlib.contextmanager
+def _function(aws: AWS | None, config: FunctionConfig) -> Iterator[LambdaFunction]:
+    deployed = aws.deployed_function(config) if aws is not None else None
+    if deployed is not None:
+        yield deployed
+        return
+    with LambdaFunction.from_config(config) as function:
+        yield function
+
+
+def _read_event(source: str | None, default: str = "hello-world") -> Any:
     if source is None:
-        return dict(HELLO_WORLD_EVENT)
+        if default == "hello-world":
+            return dict(HELLO_WORLD_EVENT)
+        from .events import load_event
+
+        return load_event(default)
     if source == "-":
         return _parse_json(sys.stdin.read(), "standard input")
     path = Path(source)

@@ -142,6 +142,11 @@ class Session:
             if hook not in self._worker_hooks:
                 self._worker_hooks = (*self._worker_hooks, hook)
 
+    def remove_worker_hook(self, hook: str) -> None:
+        """Workers started from now on no longer run `hook`."""
+        with self._lock:
+            self._worker_hooks = tuple(h for h in self._worker_hooks if h != hook)
+
     @property
     def worker_hooks(self) -> tuple[str, ...]:
         hooks: dict[str, None] = {}

@@ -13,13 +13,14 @@ library loads.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import ipaddress
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,6 +66,42 @@ class RealAWSCallBlocked(HarnessError):
     """A test or a handler tried to send a request to a real AWS endpoint."""
 
 
+_TEST_ADVICE = (
+    "Tests never reach real AWS: use the `aws` fixture (moto-backed; create what the test "
+    "needs with aws.bucket(...), aws.table(...), aws.queue(...)) or wrap the test in moto's "
+    "mock_aws()"
+)
+_COMMAND_LINE_ADVICE = (
+    "`pytest-lambda invoke` sends the function's AWS calls to moto (--aws moto, the "
+    "default), through AWS_ENDPOINT_URL: this one bypassed it; pass --aws real to call real "
+    "AWS with your credentials"
+)
+# What a refusal tells the user to do: tests and the command line differ.
+_advice = [_TEST_ADVICE]
+# The worker hook the command line adds, so that refusals in workers speak to its user.
+COMMAND_LINE_HOOK = "pytest_lambda.aws.guard:use_command_line_advice"
+
+
+def use_command_line_advice() -> None:
+    """Refusals from now on address a user of `pytest-lambda invoke` (a worker hook)."""
+    _advice[0] = _COMMAND_LINE_ADVICE
+
+
+@contextlib.contextmanager
+def command_line_advice() -> Iterator[None]:
+    """While it lasts, refusals here and in workers started meanwhile address a user of
+    `pytest-lambda invoke`, not a test."""
+    session = current()
+    saved = _advice[0]
+    _advice[0] = _COMMAND_LINE_ADVICE
+    session.add_worker_hook(COMMAND_LINE_HOOK)
+    try:
+        yield
+    finally:
+        session.remove_worker_hook(COMMAND_LINE_HOOK)
+        _advice[0] = saved
+
+
 def is_loopback_url(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -93,9 +130,7 @@ def block_real_aws(request: Any, event_name: str = "", **kwargs: Any) -> None:
     operation = parts[2] if len(parts) > 2 else "unknown operation"
     raise RealAWSCallBlocked(
         f"pytest-lambda blocked a request to real AWS: {service} {operation} "
-        f"({urlsplit(url).netloc or url}). Tests never reach real AWS: use the `aws` fixture "
-        f"(moto-backed; create what the test needs with aws.bucket(...), aws.table(...), "
-        f"aws.queue(...)) or wrap the test in moto's mock_aws()"
+        f"({urlsplit(url).netloc or url}). {_advice[0]}"
     )
 
 
