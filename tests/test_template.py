@@ -824,3 +824,147 @@ def test_role_policy_none_is_an_override_too(tmp_path: Path) -> None:
     path = one_function(tmp_path, "Policies:\n  - AmazonS3ReadOnlyAccess\n")
     assert FunctionConfig.from_template(path).role_policy is not None
     assert FunctionConfig.from_template(path, overrides={"role_policy": None}).role_policy is None
+
+
+# -- the execution role -------------------------------------------------------------------
+
+
+ROLES = f"""\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: {INTERPRETER_RUNTIME}
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+  Other:
+    Type: AWS::DynamoDB::Table
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Policies:
+        - AWSXrayWriteOnlyAccess
+        - DynamoDBCrudPolicy:
+            TableName: !Ref Orders
+        - Statement:
+            - Effect: Allow
+              Action: dynamodb:GetItem
+              Resource: !GetAtt Other.Arn
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: {INTERPRETER_RUNTIME}
+      Role: !GetAtt PlainRole.Arn
+  PlainRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {{}}
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/AmazonSQSReadOnlyAccess
+      Policies:
+        - PolicyName: own
+          PolicyDocument:
+            Statement:
+              - Effect: Allow
+                Action: s3:GetObject
+                Resource: !Sub "arn:aws:s3:::${{Uploads}}/*"
+  Attached:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: attached
+      Roles: [!Ref PlainRole]
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Action: s3:GetObject
+            Resource: !Sub "arn:aws:s3:::${{Uploads}}/secret/*"
+  Uploads:
+    Type: AWS::S3::Bucket
+  External:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: {INTERPRETER_RUNTIME}
+      Role: arn:aws:iam::123456789012:role/made-elsewhere
+  Connected:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+  Reads:
+    Type: AWS::Serverless::Connector
+    Properties:
+      Source: {{Id: Connected}}
+      Destination: {{Id: Orders}}
+      Permissions: [Read]
+"""
+
+
+@pytest.fixture
+def roles(tmp_path: Path) -> Path:
+    return write(tmp_path, ROLES)
+
+
+def role(path: Path, logical_id: str):  # type: ignore[no-untyped-def]
+    from pytest_lambda.policy import load_policy
+
+    policy = load_policy(FunctionConfig.from_template(path, logical_id).role_policy)
+    assert policy is not None
+    return policy
+
+
+def test_policy_templates_managed_policies_and_inline_statements(roles: Path) -> None:
+    policy = role(roles, "Sam")
+    template = load_template(roles)
+    orders_arn = template.get_att("Orders", "Arn", _where())
+    other_arn = template.get_att("Other", "Arn", _where())
+    assert policy.decide("dynamodb:PutItem", orders_arn) == "allow"
+    assert policy.decide("dynamodb:GetItem", other_arn) == "allow"
+    assert policy.decide("dynamodb:PutItem", other_arn) == "implicit-deny"
+    assert policy.decide("xray:PutTraceSegments", "*") == "allow"
+    # What SAM gives every function: AWSLambdaBasicExecutionRole.
+    assert policy.decide("logs:PutLogEvents", "*") == "allow"
+
+
+def test_a_role_of_the_template_with_its_attached_policies(roles: Path) -> None:
+    policy = role(roles, "Plain")
+    bucket = load_template(roles).ref("Uploads", _where())
+    assert policy.decide("s3:GetObject", f"arn:aws:s3:::{bucket}/a.txt") == "allow"
+    assert policy.decide("s3:GetObject", f"arn:aws:s3:::{bucket}/secret/a") == "explicit-deny"
+    assert policy.decide("sqs:GetQueueUrl", "arn:aws:sqs:us-east-1:123456789012:q") == "allow"
+    assert policy.decide("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:q") == (
+        "implicit-deny"
+    )
+
+
+def test_connectors_become_the_roles_policies(roles: Path) -> None:
+    policy = role(roles, "Connected")
+    orders_arn = load_template(roles).get_att("Orders", "Arn", _where())
+    assert policy.decide("dynamodb:GetItem", orders_arn) == "allow"
+    assert policy.decide("dynamodb:PutItem", orders_arn) == "implicit-deny"
+
+
+def test_a_role_outside_the_template_is_not_checked_and_says_so(roles: Path) -> None:
+    with pytest.warns(TemplateWarning, match="role 'arn:aws:iam::123456789012:role/made-else"):
+        assert FunctionConfig.from_template(roles, "External").role_policy is None
+
+
+def test_a_bad_statement_in_a_template_names_where_it_is(tmp_path: Path) -> None:
+    path = one_function(
+        tmp_path,
+        "Policies:\n  - Statement:\n      - Effect: Permit\n        Action: s3:*\n"
+        "        Resource: '*'\n",
+    )
+    with pytest.raises(HarnessError) as raised:
+        FunctionConfig.from_template(path)
+    assert (
+        f"template {str(path.resolve())!r}: resource 'FnRole', property "
+        "Policies[0].PolicyDocument, Statement[0]: Effect must be 'Allow' or 'Deny'"
+    ) in str(raised.value)
+
+
+def _where():  # type: ignore[no-untyped-def]
+    from pytest_lambda.template import Where
+
+    return Where("template.yaml", None, "test")

@@ -60,5 +60,6 @@ def _s3_params(environ: dict[str, Any]) -> dict[str, Any]:
         "bucket": bucket,
         "key": key,
         "query": set(query),
+        "query_values": {name: values[0] for name, values in query.items()},
         "copy": "HTTP_X_AMZ_COPY_SOURCE" in environ,
     }

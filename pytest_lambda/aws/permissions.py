@@ -17,6 +17,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from ..config import FunctionConfig
@@ -74,22 +75,43 @@ class PolicyGate:
         scope = _credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
         if scope is None:
             return None
-        key, service = scope
+        key, region, service = scope
         identity = self._identities.get(key)
         if identity is None:
             return None
         call = read_call(environ, service)
         action = services.iam_action(call)
+        context = {**_request_context(identity, region), **services.iam_context(call)}
         for resource in services.iam_resources(call, identity.config):
-            decision = identity.policy.decide(action, resource)
+            decision = identity.policy.decide(action, resource, context)
             if decision != "allow":
                 return _denied(call, identity, action, resource, decision)
         return None
 
 
-def _credential_scope(authorization: str) -> tuple[str, str] | None:
-    match = re.search(r"Credential=([^/]+)/\d{8}/[^/]+/([^/]+)/aws4_request", authorization)
-    return (match.group(1), match.group(2)) if match else None
+def _credential_scope(authorization: str) -> tuple[str, str, str] | None:
+    """The access key, Region and service a SigV4 request is signed for."""
+    match = re.search(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request", authorization)
+    return (match.group(1), match.group(2), match.group(3)) if match else None
+
+
+def _request_context(identity: Identity, region: str) -> dict[str, str]:
+    """The global condition keys of a call from the function's role (over HTTPS, as
+    Lambda's calls are; at the test's clock)."""
+    now = datetime.now(timezone.utc)
+    config = identity.config
+    return {
+        "aws:RequestedRegion": region,
+        "aws:PrincipalArn": (
+            f"arn:aws:iam::{config.account_id}:role/{config.function_name}-role"
+        ),
+        "aws:PrincipalAccount": config.account_id,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:SecureTransport": "true",
+        "aws:ViaAWSService": "false",
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": str(int(now.timestamp())),
+    }
 
 
 def _denied(

@@ -184,3 +184,135 @@ def test_wildcards_and_not_resource() -> None:
     assert policy.decide("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:secret-q") == "implicit-deny"
     assert policy.decide("s3:getobject", "arn:aws:s3:::b/k") == "allow"
     assert policy.decide("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:1:jobs") == "implicit-deny"
+
+
+# -- what AWS's own samples and templates grant -------------------------------------------
+
+
+def test_list_all_my_buckets_on_the_s3_wildcard_arn_is_allowed(aws: AWS, function: Make) -> None:
+    # As AWS's serverless-test-samples grant it (apigw-lambda, apigw-lambda-layer).
+    aws.bucket("first")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets"], "Resource": "arn:aws:s3:::*"}
+        ],
+    }
+    assert function("aws_app.list_buckets", "lister", policy).invoke({}).assert_ok() == ["first"]
+    only_a_bucket = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "arn:aws:s3:::first"}
+        ]
+    }
+    function("aws_app.list_buckets", "narrow", only_a_bucket).invoke({}).assert_error(
+        ErrorKind.PERMISSION
+    )
+
+
+def test_aws_managed_policies_by_name_and_arn(aws: AWS, function: Make) -> None:
+    aws.bucket("reports", {"a.csv": "1"})
+    for policy in (
+        "AmazonS3ReadOnlyAccess",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        ["AWSXrayWriteOnlyAccess", "AmazonS3ReadOnlyAccess"],
+    ):
+        reader = function("aws_app.read_object", "reader", policy)
+        assert reader.invoke({"bucket": "reports", "key": "a.csv"}).assert_ok()["body"] == "1"
+    writer = function("aws_app.write_object", "writer", "AmazonS3ReadOnlyAccess")
+    writer.invoke({"bucket": "reports", "key": "b", "body": "x"}).assert_error(ErrorKind.PERMISSION)
+
+
+def test_an_unknown_managed_policy_is_refused_by_name() -> None:
+    with pytest.raises(HarnessError, match="'arn:aws:iam::aws:policy/NoSuchPolicy' is not an AWS"):
+        load_policy("arn:aws:iam::aws:policy/NoSuchPolicy")
+
+
+def test_conditions_are_evaluated(aws: AWS, function: Make) -> None:
+    aws.bucket("home", {"alice/a.txt": "a", "bob/b.txt": "b"})
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::home",
+                "Condition": {
+                    "StringLike": {"s3:prefix": ["alice/*"]},
+                    "StringEquals": {"aws:RequestedRegion": "us-east-1"},
+                },
+            }
+        ]
+    }
+    lister = function("aws_app.list_prefix", "alice", policy)
+    assert lister.invoke({"bucket": "home", "prefix": "alice/"}).assert_ok() == ["alice/a.txt"]
+    lister.invoke({"bucket": "home", "prefix": "bob/"}).assert_error(ErrorKind.PERMISSION)
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "allowed"),
+    [
+        ({"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}}, {}, True),
+        ({"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}, {}, False),
+        ({"StringEqualsIgnoreCase": {"aws:RequestedRegion": "US-EAST-1"}}, {}, True),
+        (
+            {"StringLike": {"s3:prefix": "home/${aws:username}/*"}},
+            {"s3:prefix": "home/bob/x"},
+            True,
+        ),
+        ({"StringLike": {"s3:prefix": "home/*"}}, {}, False),
+        ({"StringLikeIfExists": {"s3:prefix": "home/*"}}, {}, True),
+        ({"StringNotLike": {"s3:prefix": "home/*"}}, {}, True),
+        ({"Null": {"s3:prefix": "true"}}, {}, True),
+        ({"Null": {"s3:prefix": "false"}}, {}, False),
+        ({"Bool": {"aws:SecureTransport": "true"}}, {}, True),
+        ({"Bool": {"aws:SecureTransport": False}}, {}, False),
+        ({"NumericLessThanEquals": {"s3:max-keys": "10"}}, {"s3:max-keys": "5"}, True),
+        ({"NumericGreaterThan": {"s3:max-keys": 10}}, {"s3:max-keys": "5"}, False),
+        ({"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}, {}, True),
+        ({"DateLessThan": {"aws:EpochTime": "1000"}}, {}, False),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": "10.1.2.3"}, True),
+        ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {"aws:SourceIp": "10.1.2.3"}, False),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/fn-*"}}, {}, True),
+        ({"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::*:role/other"}}, {}, True),
+        (
+            {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "v"]}},
+            {"dynamodb:Attributes": ["pk"]},
+            True,
+        ),
+        (
+            {"ForAnyValue:StringEquals": {"dynamodb:Attributes": ["secret"]}},
+            {"dynamodb:Attributes": ["pk", "v"]},
+            False,
+        ),
+        ({"ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk"]}}, {}, True),
+    ],
+)
+def test_condition_operators(condition: dict, context: dict, allowed: bool) -> None:  # type: ignore[type-arg]
+    policy = load_policy(
+        {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition}}
+    )
+    assert policy is not None
+    request = {
+        "aws:RequestedRegion": "us-east-1",
+        "aws:SecureTransport": "true",
+        "aws:CurrentTime": "2024-05-01T12:00:00Z",
+        "aws:EpochTime": "1714564800",
+        "aws:PrincipalArn": "arn:aws:iam::123456789012:role/fn-role",
+        "aws:username": "bob",
+        **context,
+    }
+    expected = "allow" if allowed else "implicit-deny"
+    assert policy.decide("s3:ListBucket", "arn:aws:s3:::b", request) == expected
+
+
+def test_an_unknown_condition_operator_is_refused() -> None:
+    with pytest.raises(HarnessError, match="condition operator 'StringAlike' is unknown"):
+        load_policy(
+            {
+                "Statement": {
+                    "Effect": "Allow",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"StringAlike": {"a:b": "c"}},
+                }
+            }
+        )

@@ -41,6 +41,14 @@ def iam_resources(call: Call, config: FunctionConfig) -> list[str]:
     return service.iam_resources(call, config) if service is not None else ["*"]
 
 
+def iam_context(call: Call) -> dict[str, str]:
+    """The service's condition keys the call sets (s3:prefix, ...), for Condition blocks."""
+    service = SERVICES.get(call.service)
+    if service is None or service.iam_context is None:
+        return {}
+    return service.iam_context(call)
+
+
 def install_moto_hooks() -> None:
     """Wrap each service's change point in moto (once per moto import)."""
     with _hooks_lock:

@@ -25,6 +25,7 @@ class Service:
     REST API). `install_moto_hook()` wraps the point in moto where the service's changes
     can be seen, to trigger functions; `hook_points()` names those moto attributes, so
     that a moto upgrade that moves one fails a test instead of silently dropping events.
+    `iam_context(call)` gives the service's condition keys a call sets (s3:prefix, ...).
     """
 
     name: str
@@ -32,6 +33,7 @@ class Service:
     iam_action: Callable[[Call], str] | None = None
     install_moto_hook: Callable[[], None] | None = None
     hook_points: Callable[[], HookPoints] | None = None
+    iam_context: Callable[[Call], dict[str, str]] | None = None
 
 
 class Account(Protocol):

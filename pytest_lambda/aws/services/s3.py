@@ -311,10 +311,20 @@ def iam_resources(call: Call, config: FunctionConfig) -> list[str]:
     return [f"arn:aws:s3:::{p['bucket']}"]
 
 
+# Query parameters of a listing that IAM offers as condition keys.
+_CONDITION_QUERY = {"prefix": "s3:prefix", "delimiter": "s3:delimiter", "max-keys": "s3:max-keys"}
+
+
+def iam_context(call: Call) -> dict[str, str]:
+    values = call.params.get("query_values", {})
+    return {key: values[name] for name, key in _CONDITION_QUERY.items() if name in values}
+
+
 SERVICE = Service(
     "s3",
     iam_resources=iam_resources,
     iam_action=iam_action,
     install_moto_hook=install_moto_hook,
     hook_points=hook_points,
+    iam_context=iam_context,
 )

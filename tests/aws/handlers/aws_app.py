@@ -99,3 +99,12 @@ def http_error(event, context):
 def default_session_key(event, context):
     boto3.client("s3")
     return boto3.DEFAULT_SESSION.get_credentials().access_key
+
+
+def list_buckets(event, context):
+    return sorted(b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"])
+
+
+def list_prefix(event, context):
+    listed = boto3.client("s3").list_objects_v2(Bucket=event["bucket"], Prefix=event["prefix"])
+    return [o["Key"] for o in listed.get("Contents", [])]
