@@ -19,6 +19,7 @@ _session.on_open(_attach_aws)
 if TYPE_CHECKING:
     from . import events
     from .events import EventValidationError, detect_event_type, load_event, validate_event
+    from .notices import RuntimeVersionWarning, TemplateWarning
 
 # The events package brings in jsonschema and boto3's DynamoDB types: it is imported on
 # first use, so that neither pytest's start-up nor an execution environment's Init pays
@@ -32,7 +33,18 @@ _LAZY = {
 }
 
 
+# The warning classes are pytest warnings: imported on first use, like the events package,
+# so that an execution environment's process never imports pytest.
+_NOTICES = ("RuntimeVersionWarning", "TemplateWarning")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _NOTICES:
+        from . import notices
+
+        value = getattr(notices, name)
+        globals()[name] = value
+        return value
     if name in _LAZY:
         import importlib
 
@@ -54,6 +66,8 @@ __all__ = [
     "LambdaContext",
     "LambdaError",
     "LambdaFunction",
+    "RuntimeVersionWarning",
+    "TemplateWarning",
     "detect_event_type",
     "events",
     "load_event",

@@ -220,8 +220,8 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
     """ini values overlaid by the lambda_function markers, the closest winning per setting.
 
     Relative paths (code_dir, template, layers) are looked for in the rootdir, then in the
-    test file's directory. With no handler and no template configured, the rootdir's
-    template.yaml (or .yml) is the template, as `sam` finds it.
+    test file's directory and those above it. With no handler and no template configured,
+    the first template.yaml (or .yml) found there is the template, as `sam` finds it.
     """
     settings: dict[str, Any] = {}
     for key, (setting, _help, convert) in _INI_KEYS.items():
@@ -257,7 +257,7 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
     if settings.get("template") is None and (
         settings.get("handler") is None or settings.get("logical_id") is not None
     ):
-        found = find_template(config.rootpath)
+        found = next(filter(None, (find_template(base) for base in bases)), None)
         if found is not None:
             settings["template"] = str(found)
     if settings.get("template") is None:
@@ -266,11 +266,18 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
 
 
 def _path_bases(node: pytest.Item, config: pytest.Config) -> list[Path]:
+    """Where relative paths are looked for: the rootdir, then the test file's directory and
+    those above it, up to the repository's root (SAM projects have no ini file, so the
+    rootdir is wherever pytest was started)."""
     bases = [config.rootpath]
     test_file = getattr(node, "path", None)
-    if test_file is not None and Path(test_file).parent != config.rootpath:
-        bases.append(Path(test_file).parent)
-    return bases
+    if test_file is not None:
+        directory = Path(test_file).parent
+        for candidate in (directory, *directory.parents):
+            bases.append(candidate)
+            if (candidate / ".git").exists():
+                break
+    return list(dict.fromkeys(bases))
 
 
 def _found_path(setting: str, value: Any, bases: list[Path]) -> str:
@@ -283,11 +290,11 @@ def _found_path(setting: str, value: Any, bases: list[Path]) -> str:
     for base in bases:
         if (base / path).exists():
             return str(base / path)
-    tried = " and ".join(repr(str(base)) for base in bases)
+    tried = ", ".join(repr(str(base)) for base in bases)
     raise HarnessError(
         f"{setting} {str(value)!r} was not found: relative paths are looked for in the "
-        f"rootdir, then in the test file's directory, and it is in neither ({tried}); "
-        "give a path relative to one of them, or an absolute one"
+        f"rootdir, then in the test file's directory and those above it, and it is in none "
+        f"of {tried}; give a path relative to one of them, or an absolute one"
     )
 
 
@@ -315,10 +322,15 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
     """The function configured by the lambda_function marker and lambda_* ini keys.
 
     A new execution environment per test: its first invoke is a cold start. In a test that
-    also uses `aws`, it is the function a deployment of its template wires its events to.
+    also uses `aws`, it is the function a deployment of its template wires its events to;
+    with deploy on (marker or ini) and a template configured, it brings `aws` itself.
     """
-    config = _function_config(request)
-    aws = request.getfixturevalue("aws") if "aws" in request.fixturenames else None
+    settings = _settings(request)
+    config = _function_config(request, settings)
+    uses_aws = "aws" in request.fixturenames or (
+        _deploys(request, settings) and settings.get("template") is not None
+    )
+    aws = request.getfixturevalue("aws") if uses_aws else None
     deployed = aws.deployed_function(config) if aws is not None else None
     if deployed is not None:
         # The stack owns it and closes it with the aws fixture.
@@ -331,6 +343,12 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
         yield function
     finally:
         function.close()
+
+
+def _deploys(request: pytest.FixtureRequest, settings: dict[str, Any]) -> bool:
+    """Whether the test's template is deployed before it runs (marker, else ini)."""
+    deploy = settings.get("deploy")
+    return bool(request.config.getini("lambda_deploy") if deploy is None else deploy)
 
 
 class LambdaInvoker:
@@ -401,9 +419,7 @@ def aws(request: pytest.FixtureRequest) -> Iterator[AWS]:
     from .aws import AWS
 
     settings = _settings(request)
-    deploy = settings.pop("deploy", None)
-    if deploy is None:
-        deploy = request.config.getini("lambda_deploy")
+    deploy = _deploys(request, settings)
     region = settings.get("region", "us-east-1")
     with AWS(region=region) as mocked:
         mocked.configure_deployment(

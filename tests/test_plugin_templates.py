@@ -188,26 +188,35 @@ def test_relative_paths_are_looked_for_in_the_rootdir_then_beside_the_test(
     result.stdout.fnmatch_lines(
         [
             "*pytest-lambda: template 'nowhere.yaml' was not found: relative paths are looked "
-            f"for in the rootdir, then in the test file's directory, and it is in neither "
-            f"('{sam_project.path}' and '{sam_project.path / 'tests'}')*"
+            "for in the rootdir, then in the test file's directory and those above it, and it "
+            f"is in none of '{sam_project.path}', '{sam_project.path / 'tests'}', *"
         ]
     )
 
 
-def test_running_from_a_subdirectory_finds_the_template(sam_project: pytest.Pytester) -> None:
+def test_running_from_the_tests_directory_finds_the_projects_template(
+    sam_project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No ini file: the rootdir is the tests directory, the template is one level up.
+    (sam_project.path / ".git").mkdir()
     write_test(
         sam_project,
         """\
         import pytest
 
         @pytest.mark.lambda_function("HelloFunction", template="template.yaml", isolation="inline")
-        def test_hello(lambda_invoke):
+        def test_explicit(lambda_invoke):
+            assert lambda_invoke({}).assert_ok()["name"] == "HelloFunction"
+
+        @pytest.mark.lambda_function("HelloFunction", isolation="inline")
+        def test_found(lambda_invoke):
             assert lambda_invoke({}).assert_ok()["name"] == "HelloFunction"
         """,
     )
-    sam_project.makeini("[pytest]\n")
-    result = sam_project.runpytest("--rootdir", str(sam_project.path), "tests/test_it.py")
-    result.assert_outcomes(passed=1)
+    monkeypatch.chdir(sam_project.path / "tests")
+    result = sam_project.runpytest()
+    result.stdout.fnmatch_lines([f"rootdir: {sam_project.path / 'tests'}"])
+    result.assert_outcomes(passed=2)
 
 
 def test_deploy_on_the_marker_creates_the_resources_the_function_reads(

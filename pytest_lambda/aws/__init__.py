@@ -5,6 +5,7 @@
   workers are answered in the test process;
 - mocking.py and moto_server.py: moto's in-process mock, and moto over HTTP for handlers;
 - triggers.py: changes in moto -> the functions subscribed to them;
+- stack.py: `aws.deploy()`, a template's resources created and its events wired;
 - calls.py and permissions.py: a handler's AWS call as the server reads it, checked
   against its function's role policy;
 - services/: one module per AWS service (see its README).
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ..session import Session
     from .account import AWS
     from .guard import RealAWSCallBlocked, install_guard, install_in_worker, uninstall_guard
+    from .stack import Stack, StackResource
 
 # What every worker runs before Init: the guard (see guard.install_in_worker).
 WORKER_HOOK = "pytest_lambda.aws.guard:install_in_worker"
@@ -29,6 +31,8 @@ WORKER_HOOK = "pytest_lambda.aws.guard:install_in_worker"
 __all__ = [
     "AWS",
     "RealAWSCallBlocked",
+    "Stack",
+    "StackResource",
     "attach",
     "install_guard",
     "install_in_worker",
@@ -51,6 +55,10 @@ def __getattr__(name: str) -> Any:
         from . import guard
 
         return getattr(guard, name)
+    if name in ("Stack", "StackResource"):
+        from . import stack
+
+        return getattr(stack, name)
     if name == "load_policy":
         from .. import policy
 

@@ -1,0 +1,5 @@
+"""Shared by the application's functions through the GreetingsLayer."""
+
+
+def greeting(name):
+    return f"hello {name}"
