@@ -214,9 +214,9 @@ class AWS:
             settings=settings,
             configs=configs,
             adopted=self._adopted,
+            existing=self.stacks,
         )
         self.stacks.append(stack)
-        self.hub.drain()
         return stack
 
     def adopt(self, function: LambdaFunction) -> None:

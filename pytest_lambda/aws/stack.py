@@ -33,7 +33,7 @@ from ..template import (
     parse_overrides,
 )
 from ..template.resources import TYPES
-from .services import dynamodb, eventbridge, secretsmanager
+from .services import cloudformation, dynamodb, eventbridge, secretsmanager
 from .services.base import Account
 from .services.dynamodb import Table
 from .services.eventbridge import Rule
@@ -43,21 +43,6 @@ from .services.sns import Topic
 from .services.sqs import Queue
 from .triggers import Trigger
 
-# Created by moto's CloudFormation, with the physical names the template resolves to.
-_MOTO_TYPES = frozenset(
-    {
-        "AWS::DynamoDB::Table",
-        "AWS::S3::Bucket",
-        "AWS::SQS::Queue",
-        "AWS::SNS::Topic",
-        "AWS::Events::Rule",
-        "AWS::Events::EventBus",
-        "AWS::SSM::Parameter",
-        "AWS::Kinesis::Stream",
-        "AWS::Logs::LogGroup",
-        "AWS::KMS::Key",
-    }
-)
 # Honoured without being created: functions, their layers, roles and permissions become
 # the functions' settings; mappings and subscriptions become triggers; APIs are the HTTP
 # front doors' business.
@@ -189,8 +174,8 @@ class Stack(Mapping[str, StackResource]):
         return resource
 
     def table(self, logical_id: str) -> Table:
-        resource = self._typed(logical_id, "AWS::DynamoDB::Table")
-        return dynamodb.deployed_table(self.aws, self.physical_id(resource.logical_id))
+        self._typed(logical_id, "AWS::DynamoDB::Table")
+        return _table(self.aws, self.template, logical_id)
 
     def bucket(self, logical_id: str) -> Bucket:
         return Bucket(
@@ -232,16 +217,18 @@ def deploy(
     settings: Mapping[str, Any] | None = None,
     configs: Sequence[FunctionConfig] = (),
     adopted: Sequence[LambdaFunction] = (),
+    existing: Sequence[Stack] = (),
 ) -> Stack:
     """Create the template's resources in `aws`, configure its functions (`configs` and
-    `adopted` functions stand for theirs) and wire their event sources."""
+    `adopted` functions stand for theirs) and wire their event sources. `existing` are the
+    stacks already deployed there (a stack's name is taken once)."""
     template = load_template(
         path,
         parameter_overrides=parameter_overrides,
         region=aws.region,
         account_id=aws.account_id,
     )
-    deployment = _Deployment(aws, template, parameter_overrides, dict(settings or {}))
+    deployment = _Deployment(aws, template, parameter_overrides, dict(settings or {}), existing)
     deployment.create_resources()
     deployment.configure_functions(configs, adopted)
     deployment.wire()
@@ -263,8 +250,10 @@ class _Deployment:
         template: Template,
         parameter_overrides: Any,
         settings: dict[str, Any],
+        existing: Sequence[Stack],
     ) -> None:
         self.aws = aws
+        self.existing = existing
         self.template = template
         self.parameter_overrides = parameter_overrides
         self.settings = settings
@@ -272,7 +261,6 @@ class _Deployment:
         self.functions: dict[str, LambdaFunction] = {}
         self.owned: list[LambdaFunction] = []
         self.triggers: dict[str, Trigger] = {}
-        self.moto_ids: dict[str, str] = {}
 
     def where(self, logical_id: str, prop: str = "Properties") -> Where:
         return Where(self.template.shown, logical_id, prop)
@@ -286,7 +274,7 @@ class _Deployment:
             kind = resource["Type"]
             if not template.is_created(logical_id):
                 continue
-            if kind in _MOTO_TYPES:
+            if kind in cloudformation.TYPES:
                 properties = self._properties(logical_id, kind)
                 self.created[logical_id] = properties
                 body[logical_id] = {"Type": kind, "Properties": properties}
@@ -303,11 +291,7 @@ class _Deployment:
             self._create_stack(self._in_dependency_order(body))
         for logical_id, properties in self.created.items():
             if template.resources[logical_id]["Type"] == "AWS::DynamoDB::Table":
-                dynamodb.deployed_table(
-                    self.aws,
-                    properties["TableName"],
-                    STREAM_LABEL if properties.get("StreamSpecification") else None,
-                )
+                dynamodb.label_stream(self.aws, properties["TableName"], STREAM_LABEL)
 
     def _in_dependency_order(self, body: dict[str, Any]) -> dict[str, Any]:
         """The resources, each after those its properties refer to (moto creates them in
@@ -351,34 +335,26 @@ class _Deployment:
         return properties
 
     def _create_stack(self, body: dict[str, Any]) -> None:
-        cloudformation = self.aws.client("cloudformation")
-        name = self.template.stack_name
-        existing = {
-            s["StackName"]
-            for s in cloudformation.list_stacks()["StackSummaries"]
-            if s["StackStatus"] != "DELETE_COMPLETE"
-        }
-        if name in existing:
-            raise HarnessError(
-                f"a stack named {name!r} is already deployed in this test; deploy another "
-                "template under its own name with parameter_overrides={'AWS::StackName': "
-                "'other'}"
-            )
-        try:
-            cloudformation.create_stack(
-                StackName=name, TemplateBody=json.dumps({"Resources": body})
-            )
-        except Exception as e:
-            raise HarnessError(self._failure(body, e)) from None
-        for resource in cloudformation.describe_stack_resources(StackName=name)["StackResources"]:
-            self.moto_ids[resource["LogicalResourceId"]] = resource.get("PhysicalResourceId")
-
-    def _failure(self, body: dict[str, Any], error: Exception) -> str:
-        kinds = ", ".join(f"{lid} ({resource['Type']})" for lid, resource in body.items())
-        return (
-            f"template {self.template.shown!r}: moto's CloudFormation could not create the "
-            f"resources {kinds}: {type(error).__name__}: {error}"
-        )
+        for stack in self.existing:
+            if stack.name == self.template.stack_name:
+                raise HarnessError(
+                    f"a stack named {stack.name!r} is already deployed in this test; deploy "
+                    "another template under its own name with "
+                    "parameter_overrides={'AWS::StackName': 'other'}"
+                )
+        for logical_id, resource in body.items():
+            kind = resource["Type"]
+            name_property = TYPES[kind].name_property if kind in TYPES else None
+            name = resource["Properties"].get(name_property) if name_property else None
+            try:
+                cloudformation.create_resource(
+                    self.aws, kind, logical_id, str(name or logical_id), resource["Properties"]
+                )
+            except HarnessError as e:
+                raise HarnessError(
+                    f"template {self.template.shown!r}: resource {logical_id!r} ({kind}) could "
+                    f"not be created in the mocked account: {e}"
+                ) from None
 
     def _secret(self, logical_id: str) -> None:
         template = self.template
@@ -408,7 +384,7 @@ class _Deployment:
                 and not (kind.startswith(("AWS::Lambda::", "AWS::IAM::")))
             ):
                 continue
-            physical = self.moto_ids.get(logical_id)
+            physical = None
             arn = None
             if kind in TYPES:
                 where = self.where(logical_id, "Ref")
@@ -565,9 +541,10 @@ class _Deployment:
                 function,
                 batch_size=batch_size or 10,
                 report_batch_item_failures=reports_failures,
+                deliver_waiting=False,
             )
         elif source_type == "AWS::DynamoDB::Table":
-            table = dynamodb.deployed_table(self.aws, self.created[source]["TableName"])
+            table = _table(self.aws, template, source)
             trigger = table.notify(function, batch_size=batch_size or 100)
         elif source_type == "AWS::Kinesis::Stream":
             stream = Stream(self.aws, self.created[source]["Name"])
@@ -767,6 +744,14 @@ def _referenced(raw: Any) -> str | None:
             if isinstance(value, list) and value and isinstance(value[0], str):
                 return value[0]
     return None
+
+
+def _table(aws: Account, template: Template, logical_id: str) -> Table:
+    identity = template.identity(logical_id, Where(template.shown, logical_id, "Arn"))
+    attributes = TYPES["AWS::DynamoDB::Table"].attributes
+    return dynamodb.deployed_table(
+        aws, identity.name, attributes["Arn"](identity), attributes["StreamArn"](identity)
+    )
 
 
 def _references(value: Any) -> set[str]:

@@ -85,17 +85,19 @@ def create_table(
     return table
 
 
-def deployed_table(aws: Account, name: str, stream_label: str | None = None) -> Table:
-    """The handle of a table a deployment created; `stream_label` fixes its stream's label
-    (moto's is the creation time) to the one the template's references resolved to."""
-    if stream_label is not None:
-        from moto.dynamodb.models import dynamodb_backends
+def label_stream(aws: Account, name: str, label: str) -> None:
+    """Give a table's stream (if it has one) the label a template's references resolved
+    its StreamArn with; moto's is the time the stream was enabled."""
+    from moto.dynamodb.models import dynamodb_backends
 
-        table = dynamodb_backends[aws.account_id][aws.region].tables[name]
-        if table.latest_stream_label is not None:
-            table.latest_stream_label = stream_label
-    description = aws.client("dynamodb").describe_table(TableName=name)["Table"]
-    return Table(aws, name, description)
+    table = dynamodb_backends[aws.account_id][aws.region].tables[name]
+    if table.latest_stream_label is not None:
+        table.latest_stream_label = label
+
+
+def deployed_table(aws: Account, name: str, arn: str, stream_arn: str | None) -> Table:
+    """The handle of a table a deployment created (its ARNs known from the template)."""
+    return Table(aws, name, {"TableArn": arn, "LatestStreamArn": stream_arn})
 
 
 class Table:

@@ -83,8 +83,10 @@ class Queue:
         *,
         batch_size: int = 10,
         report_batch_item_failures: bool = True,
+        deliver_waiting: bool = True,
     ) -> QueueTrigger:
-        """Let `function` consume this queue as an event source mapping would."""
+        """Let `function` consume this queue as an event source mapping would (and, with
+        `deliver_waiting`, at once take the messages already there)."""
         limit = 10 if self.name.endswith(".fifo") else 10_000
         if (
             isinstance(batch_size, bool)
@@ -103,7 +105,8 @@ class Queue:
             report_batch_item_failures=report_batch_item_failures,
         )
         self.aws.hub.add(trigger)
-        self.aws.hub.drain()
+        if deliver_waiting:
+            self.aws.hub.drain()
         return trigger
 
 
