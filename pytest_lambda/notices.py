@@ -10,8 +10,6 @@ import os
 import sys
 import warnings
 
-import _pytest
-import pluggy
 import pytest
 
 
@@ -25,8 +23,8 @@ class RuntimeVersionWarning(TemplateWarning):
 
 
 def warn(warning: Warning) -> None:
-    """Give `warning` at the first frame that is neither pytest-lambda's nor pytest's (the
-    user's line)."""
+    """Give `warning` at the first frame outside pytest-lambda: the user's line (or, for a
+    function a fixture made, pytest's fixture call, the warnings summary naming the test)."""
     frame = sys._getframe(1)
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_SKIPPED):
@@ -35,8 +33,5 @@ def warn(warning: Warning) -> None:
     warnings.warn(warning, stacklevel=level + 1)
 
 
-# The directories of the frames a warning is not attributed to.
-_SKIPPED = tuple(
-    os.path.dirname(os.path.abspath(module.__file__ or "")) + os.sep
-    for module in (sys.modules[__name__.rpartition(".")[0]], pytest, _pytest, pluggy)
-)
+# The package's directory: its frames are not where a warning is attributed.
+_SKIPPED = os.path.dirname(os.path.abspath(__file__)) + os.sep

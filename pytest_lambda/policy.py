@@ -46,6 +46,7 @@ MANAGED_POLICY_ARN_PREFIX = "arn:aws:iam::aws:policy/"
 _ACTION = re.compile(r"\*|[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def _wildcard(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
     body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)

@@ -16,6 +16,7 @@ from ._core import (
     new_uuid,
     now,
     register,
+    to_bytes,
 )
 from ._schema import ARN, NUM, STR, arr, obj
 from ._schema import records as records_envelope
@@ -93,27 +94,20 @@ def kinesis(
 ) -> Event:
     """One Kinesis record per payload; data is base64-encoded for you."""
     payloads = records if records is not None else ["Hello, this is a test."]
-    arrival = round(now().timestamp(), 3)
-    out = []
-    for payload, sequence in zip(payloads, _sequence_numbers(len(payloads)), strict=False):
-        out.append(
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": partition_key,
-                    "sequenceNumber": sequence,
-                    "data": b64_payload(payload),
-                    "approximateArrivalTimestamp": arrival,
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": f"{shard_id}:{sequence}",
-                "eventName": "aws:kinesis:record",
-                "invokeIdentityArn": f"arn:aws:iam::{account}:role/lambda-role",
-                "awsRegion": region,
-                "eventSourceARN": f"arn:aws:kinesis:{region}:{account}:stream/{stream}",
-            }
+    arrival = now().timestamp()
+    out = [
+        kinesis_record(
+            data=to_bytes(payload),
+            partition_key=partition_key,
+            sequence_number=sequence,
+            arrival_timestamp=arrival,
+            shard_id=shard_id,
+            stream_arn=f"arn:aws:kinesis:{region}:{account}:stream/{stream}",
+            region=region,
+            account=account,
         )
+        for payload, sequence in zip(payloads, _sequence_numbers(len(payloads)), strict=False)
+    ]
     return {"Records": out}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -286,3 +287,38 @@ def test_a_triggers_records_have_the_shape_of_the_factorys(
     assert shape(sqs_record["messageAttributes"]["text"]) == shape(
         sqs_factory["messageAttributes"]["a"]
     )
+
+
+def test_kinesis_records_reach_the_function_shard_by_shard(
+    aws: AWS, make_function: MakeFunction
+) -> None:
+    aws.kinesis.create_stream(StreamName="clicks", ShardCount=2)
+    stream = aws.stream("clicks")
+    assert aws.stream("clicks").arn == stream.arn  # the existing stream, not a new one
+    trigger = stream.notify(make_function("aws_app.record"), batch_size=2)
+    for n in range(3):
+        stream.put(json.dumps({"n": n}), partition_key=f"key-{n}")
+    records = [r for event in trigger.events for r in event["Records"]]
+    assert len(records) == 3
+    assert all(len(event["Records"]) <= 2 for event in trigger.events)
+    decoded = sorted(json.loads(base64.b64decode(r["kinesis"]["data"]))["n"] for r in records)
+    assert decoded == [0, 1, 2]
+    assert {r["eventSourceARN"] for r in records} == {stream.arn}
+    assert all(trigger.invocations) and trigger.last.ok
+
+
+def test_a_stream_trigger_starts_at_the_latest_record_or_the_oldest(
+    aws: AWS, make_function: MakeFunction
+) -> None:
+    stream = aws.stream("history")
+    stream.put("old")
+    latest = stream.notify(make_function("aws_app.record"))
+    oldest = stream.notify(make_function("aws_app.record"), starting_position="TRIM_HORIZON")
+    stream.put("new")
+    data = [
+        [base64.b64decode(r["kinesis"]["data"]) for e in t.events for r in e["Records"]]
+        for t in (latest, oldest)
+    ]
+    assert data == [[b"new"], [b"old", b"new"]]
+    with pytest.raises(HarnessError, match="starting_position for stream 'history' must be"):
+        stream.notify(make_function("aws_app.record"), starting_position="AT_TIMESTAMP")
