@@ -284,7 +284,8 @@ def _checked_layers(layers: object) -> tuple[str, ...]:
                 f"layer {layer!r} is not a directory (resolved from {os.getcwd()!r}); a layer "
                 "is the directory holding its python/ folder (or that python/ folder itself)"
             )
-        checked.append(os.fspath(layer))
+        # Absolute now: the working directory may change before an environment starts.
+        checked.append(os.path.abspath(layer))
     return tuple(checked)
 
 

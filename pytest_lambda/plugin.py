@@ -51,7 +51,7 @@ _INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     "lambda_template": (
         "template",
         "SAM/CloudFormation template to read functions from (default: template.yaml or "
-        "template.yml in the rootdir, when no handler is configured).",
+        "template.yml in the rootdir or above the test file, when no handler is configured).",
         str,
     ),
     "lambda_logical_id": ("logical_id", "Logical id of the function in lambda_template.", str),
@@ -62,7 +62,8 @@ _INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     ),
     "lambda_code_dir": (
         "code_dir",
-        "Directory holding the handler code, relative to the rootdir (default: the rootdir).",
+        "Directory holding the handler code (default: the template's CodeUri, else the "
+        "rootdir). Relative paths: the rootdir, then the test file's directory and above.",
         str,
     ),
     "lambda_region": ("region", "Default AWS Region of functions (default us-east-1).", str),
@@ -281,7 +282,7 @@ def _path_bases(node: pytest.Item, config: pytest.Config) -> list[Path]:
 
 
 def _found_path(setting: str, value: Any, bases: list[Path]) -> str:
-    """A relative path from a marker or the ini: in the rootdir, else the test file's dir."""
+    """A path from a marker or the ini: absolute, or the first of `bases` it exists in."""
     if not isinstance(value, str | PathLike):
         raise HarnessError(f"{setting} must be a path, got {value!r}")
     path = Path(value)
@@ -373,7 +374,6 @@ def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
     settings = _settings(request)
     if settings.get("handler") is None and settings.get("template") is None:
         return LambdaContext()
-    settings.pop("deploy", None)
     config = _function_config(request, settings)
     return LambdaContext(
         timeout_s=config.timeout_s,

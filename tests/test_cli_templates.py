@@ -134,7 +134,7 @@ def test_template_option_parameter_overrides_and_env(
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    os.chdir(elsewhere)
+    os.chdir(elsewhere)  # the project fixture's monkeypatch.chdir restores the directory
     status, out, err = run(
         capsys,
         "Variables",
@@ -209,13 +209,10 @@ def test_a_call_past_moto_is_refused_in_the_command_lines_words(
 
 
 def test_a_logical_id_without_a_template(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    os.chdir(tmp_path)
-    try:
-        status, out, err = run(capsys, "HelloFunction")
-    finally:
-        os.chdir(Path(__file__).parent)
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "HelloFunction")
     assert status == 2
     assert out == ""
     assert "'HelloFunction' is a logical id (a handler has a dot" in err
