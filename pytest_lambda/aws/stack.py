@@ -764,9 +764,7 @@ def _references(value: Any) -> set[str]:
         sub = value.get("Fn::Sub") if len(value) == 1 else None
         text = sub[0] if isinstance(sub, list) and sub else sub
         if isinstance(text, str):
-            found.update(
-                name.split(".", 1)[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text)
-            )
+            found.update(name.split(".", 1)[0] for name in re.findall(r"\$\{([^!}][^}]*)\}", text))
         for item in value.values():
             found |= _references(item)
     elif isinstance(value, list):

@@ -87,6 +87,13 @@ Resources:
       FifoQueue: true
   Alerts:
     Type: AWS::SNS::Topic
+  AlertsToDeadLetters:
+    Type: AWS::SNS::Subscription
+    Properties:
+      TopicArn: !Ref Alerts
+      Protocol: sqs
+      Endpoint: !GetAtt DeadLetters.Arn
+      RawMessageDelivery: true
   Bus:
     Type: AWS::Events::EventBus
     Properties:
@@ -211,6 +218,11 @@ Resources:
           Type: Schedule
           Properties:
             Schedule: rate(1 day)
+        Cleanup:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: rate(1 hour)
+            Input: '{{"job": "cleanup"}}'
 Outputs:
   OrdersTable:
     Value: !Ref Orders
@@ -367,6 +379,15 @@ def test_a_schedule_fires_when_the_test_says(aws: AWS, project: Path) -> None:
     event = trigger.fire().assert_ok()  # type: ignore[attr-defined]
     assert event["detail-type"] == "Scheduled Event"
     assert event["resources"] == [trigger.source_arn]
+    scheduler = stack.trigger("Nightly.Cleanup")
+    assert scheduler.fire().assert_ok() == {"job": "cleanup"}  # type: ignore[attr-defined]
+
+
+def test_a_subscription_of_a_queue_to_a_topic(aws: AWS, project: Path) -> None:
+    stack = aws.deploy(project)
+    stack.topic("Alerts").publish("to the queue")
+    messages = aws.sqs.receive_message(QueueUrl=stack.physical_id("DeadLetters"))["Messages"]
+    assert [m["Body"] for m in messages] == ["to the queue"]
 
 
 def test_deploying_again_gives_the_same_stack(aws: AWS, project: Path) -> None:
