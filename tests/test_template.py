@@ -706,7 +706,14 @@ def test_an_image_function_asks_for_the_source(tmp_path: Path) -> None:
         """,
     )
     with pytest.raises(HarnessError, match="a container image function .* pass code_dir="):
+        FunctionConfig.from_template(path, overrides={"handler": "app.handler"})
+    with pytest.raises(HarnessError, match="has no Handler property \\(nor ImageConfig"):
         FunctionConfig.from_template(path)
+    path.write_text(
+        path.read_text() + "      ImageConfig:\n        Command: [app.handler]\n"
+    )
+    config = FunctionConfig.from_template(path, overrides={"code_dir": str(tmp_path)})
+    assert config.handler == "app.handler"
 
 
 def test_a_non_python_runtime_is_refused(tmp_path: Path) -> None:

@@ -287,8 +287,7 @@ class _Deployment:
                     f"{kind} is not deployed by the harness; create what the test needs "
                     "with aws.client(...)",
                 )
-        if body:
-            self._create_stack(self._in_dependency_order(body))
+        self._create_in_moto(self._in_dependency_order(body))
         for logical_id, properties in self.created.items():
             if template.resources[logical_id]["Type"] == "AWS::DynamoDB::Table":
                 dynamodb.label_stream(self.aws, properties["TableName"], STREAM_LABEL)
@@ -329,12 +328,11 @@ class _Deployment:
                         "not honoured: only notifications to functions are delivered",
                     )
         if kind == "AWS::SNS::Topic":
+            # Subscriptions are made as triggers (functions) or through SNS (the others).
             properties.pop("Subscription", None)
-        if kind in ("AWS::SQS::Queue",) and isinstance(properties.get("RedrivePolicy"), Mapping):
-            properties["RedrivePolicy"] = dict(properties["RedrivePolicy"])
         return properties
 
-    def _create_stack(self, body: dict[str, Any]) -> None:
+    def _create_in_moto(self, body: dict[str, Any]) -> None:
         for stack in self.existing:
             if stack.name == self.template.stack_name:
                 raise HarnessError(

@@ -160,10 +160,14 @@ class _Reader:
         image = self._is_image()
         if self.wanted("handler"):
             handler = self.read("Handler")
-            if handler is None and not image:
+            if handler is None and image:
+                # An image's handler is its command (CMD ["app.handler"]).
+                command = (self.read("ImageConfig") or {}).get("Command") or [None]
+                handler = command[0]
+            if handler is None:
                 raise HarnessError(
                     f"function {self.logical_id!r} in {self.template.shown!r} has no Handler "
-                    "property"
+                    "property" + (" (nor ImageConfig.Command); pass handler=" if image else "")
                 )
             self.put("handler", "Handler", handler)
         if self.wanted("code_dir"):
