@@ -709,9 +709,7 @@ def test_an_image_function_asks_for_the_source(tmp_path: Path) -> None:
         FunctionConfig.from_template(path, overrides={"handler": "app.handler"})
     with pytest.raises(HarnessError, match="has no Handler property \\(nor ImageConfig"):
         FunctionConfig.from_template(path)
-    path.write_text(
-        path.read_text() + "      ImageConfig:\n        Command: [app.handler]\n"
-    )
+    path.write_text(path.read_text() + "      ImageConfig:\n        Command: [app.handler]\n")
     config = FunctionConfig.from_template(path, overrides={"code_dir": str(tmp_path)})
     assert config.handler == "app.handler"
 
