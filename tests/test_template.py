@@ -779,8 +779,11 @@ def test_ephemeral_storage_and_logging_config(tmp_path: Path) -> None:
         assert getattr(config, "ephemeral_storage_mb") == 1024  # noqa: B009
         assert getattr(config, "log_format") == "JSON"  # noqa: B009
     else:
-        with pytest.warns(TemplateWarning, match="property EphemeralStorage: not honoured"):
+        with pytest.warns(TemplateWarning) as warned:
             FunctionConfig.from_template(path)
+        messages = " | ".join(str(w.message) for w in warned)
+        for prop in ("EphemeralStorage", "LoggingConfig.LogFormat", "LoggingConfig.Application"):
+            assert f"property {prop}" in messages
 
 
 def test_layers_come_from_the_template_in_its_order(tmp_path: Path) -> None:
