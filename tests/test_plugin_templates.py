@@ -8,7 +8,7 @@ import textwrap
 
 # Imported by the test process itself: a pytester run drops the modules it imported, and
 # moto imported afresh by a second run would not be the moto the session's mock started.
-import moto.cloudformation.models  # noqa: F401
+import moto  # noqa: F401
 import pytest
 
 from pytest_lambda.config import INTERPRETER_RUNTIME
