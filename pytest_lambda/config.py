@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .errors import HarnessError
+from .patching import Patch, parse_patches
 from .policy import load_policy
 from .template import function_settings
 
@@ -81,6 +82,8 @@ class FunctionConfig:
     role_policy: Any = None
     reserved_concurrency: int | None = None
     account_id: str = DEFAULT_ACCOUNT_ID
+    # Names replaced in the function's modules ({target: replacement}; see patching.py).
+    patches: tuple[Patch, ...] = ()
 
     def __post_init__(self) -> None:
         _check_handler(self.handler)
@@ -117,6 +120,9 @@ class FunctionConfig:
             # A policy that does not parse fails here, at the line that configured it, not
             # at the first invoke under `aws`.
             load_policy(self.role_policy)
+        object.__setattr__(
+            self, "patches", parse_patches(self.patches, picklable=self.isolation == "process")
+        )
 
     @property
     def function_name(self) -> str:

@@ -39,6 +39,8 @@ T = TypeVar("T")
 InvocationListener = Callable[["Invocation"], None]
 VariablesOverlay = Callable[["FunctionConfig"], Mapping[str, str]]
 Extension = Callable[["Session"], None]
+# Told True when the first holder takes the guard, False when the last one lets it go.
+GuardSwitch = Callable[[bool], None]
 
 _WORKER_HOOK = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
@@ -86,6 +88,12 @@ class Session:
         self._listeners: tuple[InvocationListener, ...] = ()
         self._overlays: tuple[VariablesOverlay, ...] = ()
         self._worker_hooks: tuple[str, ...] = ()
+        # Counted on the root: the guard is one for the whole process (see hold_guard).
+        self._guard_holds = 0
+        self._guard_switches: tuple[GuardSwitch, ...] = ()
+        # What os.environ held when the test being run started (set by the plugin around
+        # a test that uses it): what the test itself sets after that, no function sees.
+        self.test_variables: Mapping[str, str] | None = None
 
     def __repr__(self) -> str:
         kind = "root" if self.parent is None else "nested"
@@ -149,6 +157,48 @@ class Session:
             hooks.update(dict.fromkeys(session._worker_hooks))
         return tuple(hooks)
 
+    # -- the guard: real AWS refused while anyone holds it -------------------------------
+
+    def hold_guard(self) -> None:
+        """Refuse requests to real AWS in this process until `release_guard()`.
+
+        Held by a test that uses the plugin, by an active `aws` account, by an inline
+        environment while it runs and by a worker process for its whole life; the holds
+        are counted on the root, and the AWS layer's switch turns the refusal on at the
+        first and off after the last, so that nothing else in the process sees it.
+        """
+        root = self.root
+        with self._lock:
+            root._guard_holds += 1
+            if root._guard_holds == 1:
+                for switch in root._guard_switches:
+                    switch(True)
+
+    def release_guard(self) -> None:
+        root = self.root
+        with self._lock:
+            holds = root._guard_holds - 1
+            if holds < 0:
+                raise HarnessError("release_guard() without a matching hold_guard()")
+            root._guard_holds = holds
+            if holds == 0:
+                for switch in reversed(root._guard_switches):
+                    switch(False)
+
+    @property
+    def guard_held(self) -> bool:
+        return self.root._guard_holds > 0
+
+    def on_guard_switch(self, switch: GuardSwitch) -> None:
+        """Call `switch(True)` when the guard is first held, `switch(False)` when released."""
+        root = self.root
+        with self._lock:
+            if switch in root._guard_switches:
+                return
+            root._guard_switches = (*root._guard_switches, switch)
+            if root._guard_holds:
+                switch(True)
+
     # -- resources -----------------------------------------------------------------------
 
     def get(self, resource: Resource[T], start: Callable[[], T]) -> T:
@@ -207,6 +257,11 @@ class Session:
                 self._listeners = ()
                 self._overlays = ()
                 self._worker_hooks = ()
+                self.test_variables = None
+                if self.parent is None:
+                    # The resources closed above include what the switches turned on.
+                    self._guard_switches = ()
+                    self._guard_holds = 0
             with _open_lock:
                 if self in _open:
                     _open.remove(self)
@@ -242,6 +297,19 @@ def current() -> Session:
         return _open[-1]
     except IndexError:
         return open_session()
+
+
+def active() -> Session | None:
+    """The innermost open session of this process, or None: never opens one.
+
+    For code that runs whether or not the harness is in use (the guard's hooks in
+    botocore and the socket module) and must not start a session by asking.
+    """
+    try:
+        session = _open[-1]
+    except IndexError:
+        return None
+    return session if session.root.owner_pid == os.getpid() else None
 
 
 def open_session() -> Session:

@@ -381,8 +381,7 @@ def test_handler_output_does_not_reach_the_test_process(
     assert "written to stderr" not in captured.err
 
 
-# The clock freezegun freezes is the test process's: inline only.
-@pytest.mark.parametrize("isolation", ["inline"])
+# The test's frozen clock reaches the handler in both isolations.
 def test_log_times_are_utc_and_follow_frozen_time(make_function) -> None:
     function = make_function("app.write_logs")
     with freezegun.freeze_time("2026-11-27 07:25:01.500"):
