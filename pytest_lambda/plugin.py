@@ -4,18 +4,25 @@ Each test run opens a session (pytest_lambda.session), kept in `config.stash`: i
 run's process-wide state and closes it when the test loop ends. A run started inside a
 test (pytester) opens a session nested in the outer one, so it records only its own
 invocations and closes nothing the outer run is using.
+
+The plugin acts on the tests that use it (one of its fixtures or the lambda_function
+marker): the guard is held around each of them (ini `lambda_guard`), and the others see
+the process exactly as they would without the plugin.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import warnings
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from .aws.guard import install_guard
+from .aws.guard import GUARD, guard, watch_botocore
 from .config import FunctionConfig
 from .context import LambdaContext
 from .environments.process import registry as process_registry
@@ -23,7 +30,7 @@ from .errors import HarnessError
 from .function import LambdaFunction
 from .invocation import Invocation, display_logs
 from .reporting import aggregate, summary_lines, write_json_report
-from .session import Session, open_session
+from .session import Session, Stage, open_session
 
 if TYPE_CHECKING:
     import responses
@@ -61,6 +68,18 @@ _PRELOAD_HELP = (
     "botocore), so that cold starts skip them; their import cost then no longer shows in "
     "Init Duration."
 )
+_GUARD_HELP = (
+    "Where real AWS is refused in the test process: used (the default: tests that use a "
+    "pytest-lambda fixture or the lambda_function marker), all (every test) or off (no "
+    "test; handlers in their environments are always guarded)."
+)
+GUARD_MODES = ("used", "all", "off")
+# The plugin's fixtures: a test that requests one (directly or through another fixture)
+# uses the plugin.
+PLUGIN_FIXTURES = frozenset(
+    {"lambda_function", "lambda_invoke", "lambda_context", "lambda_event", "aws",
+     "lambda_responses"}
+)
 _PATH_SETTINGS = ("code_dir", "template")
 _SECTION_TITLE = "lambda invocations"
 _invocations_key = pytest.StashKey[list[Invocation]]()
@@ -71,6 +90,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for key, (_, help_text, _convert) in _INI_KEYS.items():
         parser.addini(key, help_text, default=None)
     parser.addini("lambda_preload", _PRELOAD_HELP, type="args", default=[])
+    parser.addini("lambda_guard", _GUARD_HELP, default="used")
     group = parser.getgroup("lambda", "AWS Lambda handlers (pytest-lambda)")
     group.addoption(
         "--lambda-report",
@@ -78,6 +98,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Write every invocation and per-function aggregates to PATH as JSON.",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Before conftest.py files are imported: a boto3 client they build at import time
+    # must still be refused at the point of sending in the tests that use the plugin.
+    watch_botocore()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,10 +115,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "configure the lambda_function / lambda_invoke / lambda_context fixtures; "
         "the closest marker wins, setting by setting, over the lambda_* ini keys.",
     )
+    mode = config.getini("lambda_guard")
+    if mode not in GUARD_MODES:
+        raise pytest.UsageError(
+            f"ini lambda_guard = {mode!r} is not a guard mode; choose {', '.join(GUARD_MODES)}"
+        )
     session = open_session()
     config.stash[_session_key] = session
-    # Real credentials hidden and real AWS endpoints refused for the whole run.
-    install_guard()
     recorder = _Recorder()
     config.stash[_recorder_key] = recorder
     session.add_listener(recorder.record)
@@ -156,16 +186,65 @@ _WORKER_OUTPUT_KEY = "pytest_lambda_records"
 _recorder_key = pytest.StashKey[_Recorder]()
 
 
+def uses_plugin(item: pytest.Item) -> bool:
+    """Whether the test carries the plugin's marker or requests one of its fixtures."""
+    if item.get_closest_marker(MARKER) is not None:
+        return True
+    return any(_uses_fixture(item, name) for name in PLUGIN_FIXTURES)
+
+
+def _uses_fixture(item: pytest.Item, name: str) -> bool:
+    """Whether the test gets the plugin's fixture `name`, not a project's own of that name
+    (Powertools' documentation has projects define `lambda_context`, moto users `aws`)."""
+    if name not in getattr(item, "fixturenames", ()):
+        return False
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get(name, ()) if info is not None else ()
+    if not definitions:
+        return True
+    # The closest definition wins; one that requests its own name reaches the next one.
+    for definition in reversed(definitions):
+        if getattr(definition.func, "__module__", None) == __name__:
+            return True
+        if name not in definition.argnames:
+            return False
+    return False
+
+
+def _is_guarded(item: pytest.Item) -> bool:
+    mode = item.config.getini("lambda_guard")
+    return mode == "all" or (mode == "used" and uses_plugin(item))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     recorder = item.config.stash[_recorder_key]
     recorder.current = item.stash.setdefault(_invocations_key, [])
     recorder.current_test = item.nodeid
+    lambda_session = item.config.stash[_session_key]
+    view = guard(lambda_session) if _is_guarded(item) else None
+    if view is not None:
+        view.enter()
+    # Read, not changed: a function invoked in the test warns of variables the test sets
+    # from here on, which it cannot see (see LambdaFunction).
+    lambda_session.test_variables = dict(os.environ)
     try:
         return (yield)
     finally:
         recorder.current = None
         recorder.current_test = None
+        lambda_session.test_variables = None
+        if nextitem is None or not _uses_fixture(nextitem, "aws"):
+            # moto's mock stays started only while tests in a row use `aws`: the next
+            # test's own moto, or its real AWS, must not meet the harness's.
+            lambda_session.close_resources((Stage.MOCKS,))
+        if view is not None:
+            view.exit()
+        held = lambda_session.find(GUARD)
+        if held is not None:
+            # The next test finds the socket module as the standard library made it,
+            # even if this one invoked inline functions (which held the guard meanwhile).
+            held.settle()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -228,16 +307,54 @@ def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     try:
         return function_settings(request.node, request.config)
     except HarnessError as e:
-        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+        problem = str(e)
+    # Outside the except block: the failure must not carry the error as its context.
+    _fail(problem)
 
 
 def _function_config(
     request: pytest.FixtureRequest, settings: dict[str, Any] | None = None
 ) -> FunctionConfig:
+    if settings is None:
+        settings = _settings(request)
     try:
-        return FunctionConfig.from_settings(_settings(request) if settings is None else settings)
+        return FunctionConfig.from_settings(settings)
     except HarnessError as e:
-        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+        problem = str(e)
+    _fail(problem)
+
+
+def _fail(problem: str) -> NoReturn:
+    """Fail the test in one line: a configuration error, no traceback and no chain."""
+    __tracebackhide__ = True
+    pytest.fail(f"pytest-lambda: {problem}", pytrace=False)
+
+
+_SOCKET_BLOCKED = (
+    "pytest-socket's --disable-socket blocks the loopback sockets pytest-lambda needs "
+    "(moto's server for `aws`, worker processes for process isolation): add "
+    "--allow-hosts=127.0.0.1 (every other host stays blocked), or mark the test "
+    "@pytest.mark.enable_socket"
+)
+
+
+def _require_loopback_sockets(*families: socket.AddressFamily) -> None:
+    """Fail the test in one line if pytest-socket refuses the sockets the harness opens."""
+    for family in families:
+        try:
+            # pytest-socket warns as it refuses: the failure below says it all.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                probe = socket.socket(family, socket.SOCK_STREAM)
+        except RuntimeError as e:
+            if type(e).__name__ != "SocketBlockedError":
+                raise
+            blocked = True
+        else:
+            probe.close()
+            blocked = False
+        if blocked:
+            _fail(_SOCKET_BLOCKED)
 
 
 @pytest.fixture
@@ -246,7 +363,12 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
 
     A new execution environment per test: its first invoke is a cold start.
     """
-    function = LambdaFunction.from_config(_function_config(request))
+    config = _function_config(request)
+    if config.isolation == "process":
+        # The fork server's and workers' sockets (Unix ones where there are), the forwarder's.
+        unix = getattr(socket, "AF_UNIX", None)
+        _require_loopback_sockets(*([unix] if unix is not None else []), socket.AF_INET)
+    function = LambdaFunction.from_config(config)
     try:
         yield function
     finally:
@@ -313,12 +435,18 @@ def aws(request: pytest.FixtureRequest) -> Iterator[AWS]:
 
     Its Region is the configured function's (marker or lambda_region), us-east-1 otherwise.
     """
-    # moto and boto3 take half a second to import: only tests that use AWS pay for it.
-    from .aws import AWS
-
     region = _settings(request).get("region", "us-east-1")
-    with AWS(region=region) as mocked:
-        yield mocked
+    _require_loopback_sockets(socket.AF_INET)
+    try:
+        # moto and boto3 take half a second to import: only tests that use AWS pay for it.
+        from .aws import AWS
+    except HarnessError as e:
+        problem = str(e)
+    else:
+        with AWS(region=region) as mocked:
+            yield mocked
+        return
+    _fail(problem)
 
 
 @pytest.fixture
