@@ -101,6 +101,8 @@ def test_guarded_view():
     assert "AWS_PROFILE" not in os.environ and "AWS_ENDPOINT_URL" not in os.environ
     assert os.environ["AWS_ACCESS_KEY_ID"].startswith("ASIAFAKE")
     assert os.environ["AWS_CONFIG_FILE"] == os.devnull
+    # The profile's region is hidden with the rest: the harness's default stands in.
+    assert boto3.session.Session().region_name == "us-east-1"
     with pytest.raises(RealAWSCallBlocked, match="sts GetCallerIdentity"):
         boto3.client("sts", region_name="us-east-1").get_caller_identity()
     with pytest.raises(RealAWSCallBlocked, match="a connection to s3.amazonaws.com"):

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import FunctionConfig
+from ..context import DEFAULT_REGION
 from ..errors import HarnessError
 from ..patching import on_import
 from ..session import Resource, Session, Stage, active, current, open_session
@@ -352,7 +353,8 @@ class Guard:
 
     def enter(self) -> None:
         """Hold the guard, and give the process a guarded test's view of AWS: the host's
-        credentials, profiles, endpoint and files hidden, boto3's default session anew."""
+        credentials, profiles, endpoint and files hidden, a region if none is set in the
+        environment, boto3's default session anew."""
         with self._lock:
             self._views += 1
             first = self._views == 1
@@ -360,6 +362,10 @@ class Guard:
             replacements: dict[str, str | None] = dict.fromkeys(_CREDENTIAL_SOURCES)
             replacements.update(FAKE_CREDENTIALS)
             replacements.update(safe_variables())
+            if not os.environ.get("AWS_REGION") and not os.environ.get("AWS_DEFAULT_REGION"):
+                # The hidden config may have been where the region came from: a guarded
+                # test gets the harness's default, on a developer's machine as in CI.
+                replacements["AWS_DEFAULT_REGION"] = DEFAULT_REGION
             for name, value in replacements.items():
                 self._saved[name] = os.environ.get(name)
                 if value is None:
