@@ -184,6 +184,8 @@ class PatchSet:
         self._seen = 0
         self._applied: list[tuple[Any, str, Any]] = []
         self._waiting: list[tuple[str, ModulePatch]] = []
+        # Whether there may be anything to revert (read on every inline invoke).
+        self.active = False
 
     def apply(self, patches: Sequence[Patch], *, import_missing: bool) -> None:
         """Apply the patches not seen yet: now if the module is loaded; if not, import it
@@ -194,6 +196,7 @@ class PatchSet:
                 _import(module_name)  # its import hook applies the waiting patch
             self._waiting.clear()
         for patch in patches[self._seen :]:
+            self.active = True
             module = sys.modules.get(patch.module)
             if module is None and import_missing:
                 module = _import(patch.module)
@@ -222,11 +225,6 @@ class PatchSet:
         setattr(owner, name, patch.new_value())
         self._applied.append((owner, name, original))
 
-    @property
-    def active(self) -> bool:
-        """Whether there is anything to revert."""
-        return bool(self._seen or self._applied or self._waiting)
-
     def revert(self) -> None:
         """Put back what the patches replaced, last first; forget those still waiting."""
         for module_name, waiting in self._waiting:
@@ -236,6 +234,7 @@ class PatchSet:
             setattr(owner, name, original)
         self._applied.clear()
         self._seen = 0
+        self.active = False
 
 
 # -- patching modules as they load ------------------------------------------------------

@@ -39,8 +39,8 @@ T = TypeVar("T")
 InvocationListener = Callable[["Invocation"], None]
 VariablesOverlay = Callable[["FunctionConfig"], Mapping[str, str]]
 Extension = Callable[["Session"], None]
-# Told True when the first holder takes the guard, False when the last one lets it go.
-GuardSwitch = Callable[[bool], None]
+# Called when the guard, released, is held again (see Session.hold_guard).
+GuardHeld = Callable[[], None]
 
 _WORKER_HOOK = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
@@ -89,8 +89,12 @@ class Session:
         self._overlays: tuple[VariablesOverlay, ...] = ()
         self._worker_hooks: tuple[str, ...] = ()
         # Counted on the root: the guard is one for the whole process (see hold_guard).
+        # A lock of its own: an inline invoke takes it twice, and a plain lock is cheaper.
+        self._guard_lock: threading.Lock = (
+            threading.Lock() if parent is None else parent.root._guard_lock
+        )
         self._guard_holds = 0
-        self._guard_switches: tuple[GuardSwitch, ...] = ()
+        self._on_guard_held: tuple[GuardHeld, ...] = ()
         # What os.environ held when the test being run started (set by the plugin around
         # a test that uses it): what the test itself sets after that, no function sees.
         self.test_variables: Mapping[str, str] | None = None
@@ -163,41 +167,38 @@ class Session:
         """Refuse requests to real AWS in this process until `release_guard()`.
 
         Held by a test that uses the plugin, by an active `aws` account, by an inline
-        environment while it runs and by a worker process for its whole life; the holds
-        are counted on the root, and the AWS layer's switch turns the refusal on at the
-        first and off after the last, so that nothing else in the process sees it.
+        environment while it runs and by a worker process for its whole life. The holds
+        are counted on the root; when the guard goes from released to held, the callbacks
+        registered with `on_guard_held` run (the AWS layer's puts its refusal in place;
+        what it does while the guard is released is its own business).
         """
         root = self.root
-        with self._lock:
+        with root._guard_lock:
             root._guard_holds += 1
             if root._guard_holds == 1:
-                for switch in root._guard_switches:
-                    switch(True)
+                for callback in root._on_guard_held:
+                    callback()
 
     def release_guard(self) -> None:
         root = self.root
-        with self._lock:
-            holds = root._guard_holds - 1
-            if holds < 0:
+        with root._guard_lock:
+            if root._guard_holds == 0:
                 raise HarnessError("release_guard() without a matching hold_guard()")
-            root._guard_holds = holds
-            if holds == 0:
-                for switch in reversed(root._guard_switches):
-                    switch(False)
+            root._guard_holds -= 1
 
     @property
     def guard_held(self) -> bool:
         return self.root._guard_holds > 0
 
-    def on_guard_switch(self, switch: GuardSwitch) -> None:
-        """Call `switch(True)` when the guard is first held, `switch(False)` when released."""
+    def on_guard_held(self, callback: GuardHeld) -> None:
+        """Call `callback()` whenever the guard goes from released to held (now, if held)."""
         root = self.root
-        with self._lock:
-            if switch in root._guard_switches:
+        with root._guard_lock:
+            if callback in root._on_guard_held:
                 return
-            root._guard_switches = (*root._guard_switches, switch)
+            root._on_guard_held = (*root._on_guard_held, callback)
             if root._guard_holds:
-                switch(True)
+                callback()
 
     # -- resources -----------------------------------------------------------------------
 
@@ -259,8 +260,8 @@ class Session:
                 self._worker_hooks = ()
                 self.test_variables = None
                 if self.parent is None:
-                    # The resources closed above include what the switches turned on.
-                    self._guard_switches = ()
+                    # The resources closed above include what the callbacks put in place.
+                    self._on_guard_held = ()
                     self._guard_holds = 0
             with _open_lock:
                 if self in _open:

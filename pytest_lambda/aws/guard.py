@@ -10,9 +10,10 @@ The error names the host, or the service and operation, and says how to fix it.
 It is held, not installed (see `Session.hold_guard`): by the plugin around each test that
 uses it (ini `lambda_guard`), by an active `aws` account, by an inline environment while
 it runs, by the outbound forwarder while it replays a worker's request, and by a worker
-process for its whole life. The socket and http.client hooks are in place only while
-it is held; botocore's are added when botocore loads (watched from the plugin's start, so
-that a client built while conftest.py is imported gets them) and do nothing unless held.
+process for its whole life. The socket and http.client hooks are put in place when it
+is held and taken away at the end of the test (`Guard.settle`); botocore's are added when
+botocore loads (watched from the plugin's start, so that a client built while conftest.py
+is imported gets them). All of them do nothing while the guard is not held.
 
 A test that uses the plugin also sees the host's AWS setup hidden (`Guard.enter`): fake
 credentials, no profile, no endpoint override, the shared config and credentials files
@@ -330,15 +331,16 @@ class Guard:
         self._saved: dict[str, str | None] = {}
         self._saved_boto3_session: Any = None
         self._installed = False
+        self.closed = False
 
     @property
     def fixture_active(self) -> bool:
         return self.accounts_active > 0
 
-    def switch(self, on: bool) -> None:
-        """The session's guard switch: the socket-level hooks are put in place when the
-        guard is first held, and left (doing nothing) when released, until `settle()`."""
-        if on and not self._refusal.in_place():
+    def held(self) -> None:
+        """The guard is held again: the socket-level hooks are put in place (if they are
+        not), and left, doing nothing once it is released, until `settle()`."""
+        if not self._refusal.in_place():
             self._refusal.install()
 
     def refresh(self) -> None:
@@ -414,6 +416,7 @@ class Guard:
             self.exit()
         self._installed = False
         self._refusal.uninstall()
+        self.closed = True
 
 
 GUARD = Resource("credential guard", Stage.GUARD, Guard.close)
@@ -428,26 +431,25 @@ def guard(session: Session | None = None) -> Guard:
 
 
 def attach(session: Session) -> None:
-    """What the guard adds to every session: its switch, and its variables in every
-    environment (with the outbound forwarder's address for worker processes)."""
-    session.on_guard_switch(_Switch(session))
+    """What the guard adds to every session: its hooks whenever the guard is held, and its
+    variables in every environment (with the forwarder's address for worker processes)."""
+    session.on_guard_held(_WhenHeld(session))
     session.add_overlay(_safe_overlay)
     session.add_overlay(lambda config: _outbound_variables(session, config))
 
 
-class _Switch:
-    """The session's guard switch: its guard's hooks follow the holds."""
+class _WhenHeld:
+    """Tells the session's guard that it is held (the session's Guard, created on first use
+    and again after the session closed its resources)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._guard: Guard | None = None
 
-    def __call__(self, on: bool) -> None:
-        if not on:
-            return  # the hooks stay until the test ends (Guard.settle)
-        if self._guard is None or self._session.find(GUARD) is not self._guard:
+    def __call__(self) -> None:
+        if self._guard is None or self._guard.closed:
             self._guard = guard(self._session)
-        self._guard.switch(on)
+        self._guard.held()
 
 
 def _safe_overlay(config: FunctionConfig) -> Mapping[str, str]:
