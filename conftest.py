@@ -45,3 +45,14 @@ def make_function(
     yield make
     for function in created:
         function.close()
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """pytest's pytester, with pytest-randomly left out of the runs it starts.
+
+    pytest-randomly is installed for the compatibility tests, which load it by name; in
+    every other inner run it would shuffle the tests whose output a test reads in order.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:randomly")
+    return pytester

@@ -46,6 +46,9 @@ SAMPLE_EVENT_OF_SOURCE = {
     "Cognito": "cognito-pre-signup",
 }
 
+# The status of a process killed by SIGPIPE (128 + 13), as `yes | head -1` leaves `yes`.
+CLOSED_PIPE_STATUS = 141
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -154,16 +157,30 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "invoke":
-            return _invoke(args)
-        if args.command == "events":
-            return _list_events()
-        if args.command == "generate-event":
-            return _generate(args.kind, args.fields)
-        return _validate(args.file, args.kind)
+        status = _run(args)
+        # Inside the try: a reader that went away shows when the output is flushed.
+        sys.stdout.flush()
+        return status
     except HarnessError as e:
         print(f"pytest-lambda: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader closed the pipe (`pytest-lambda events | head -1`): stop quietly, and
+        # point stdout at the null device so that the interpreter's last flush is quiet too.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return CLOSED_PIPE_STATUS
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "invoke":
+        return _invoke(args)
+    if args.command == "events":
+        return _list_events()
+    if args.command == "generate-event":
+        return _generate(args.kind, args.fields)
+    return _validate(args.file, args.kind)
 
 
 def _invoke(args: argparse.Namespace) -> int:
@@ -433,7 +450,7 @@ def _generate(kind: str, raw_fields: Sequence[str]) -> int:
 
 
 def _validate(file: str, kind: str | None) -> int:
-    from .events import validation_errors
+    from .events import detect_event_type, validation_errors
 
     if file == "-":
         event = _parse_json(sys.stdin.read(), "standard input")
@@ -442,12 +459,19 @@ def _validate(file: str, kind: str | None) -> int:
         if not path.is_file():
             raise HarnessError(f"event file {file!r} does not exist")
         event = _parse_json(path.read_text(encoding="utf-8"), file)
+    name = "<stdin>" if file == "-" else file
+    if kind is None and detect_event_type(event) is None:
+        print(
+            f"{name}: could not detect the event kind; pass --kind KIND "
+            "(see 'pytest-lambda events')"
+        )
+        return 1
     problems = validation_errors(event, kind)
     if problems:
         for problem in problems:
-            print(problem)
+            print(f"{name}: {problem}")
         return 1
-    print(f"{file}: valid")
+    print(f"{name}: valid")
     return 0
 
 

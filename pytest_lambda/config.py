@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .errors import HarnessError
+from .patching import Patch, parse_patches
 from .policy import load_policy
 from .template import TemplateSource, function_settings
 
@@ -93,6 +94,8 @@ class FunctionConfig:
     # Where the settings were read (set by from_template), so that a deployment of the
     # same template recognises the function.
     template_source: TemplateSource | None = field(default=None, compare=False)
+    # Names replaced in the function's modules ({target: replacement}; see patching.py).
+    patches: tuple[Patch, ...] = ()
 
     def __post_init__(self) -> None:
         _check_handler(self.handler)
@@ -136,6 +139,9 @@ class FunctionConfig:
             # A policy that does not parse fails here, at the line that configured it, not
             # at the first invoke under `aws`.
             load_policy(self.role_policy)
+        object.__setattr__(
+            self, "patches", parse_patches(self.patches, picklable=self.isolation == "process")
+        )
 
     @property
     def function_name(self) -> str:

@@ -15,6 +15,11 @@ class HarnessError(Exception):
     """The harness was used wrongly (bad configuration, bad input); never a handler failure."""
 
 
+class FunctionIsolationWarning(UserWarning):
+    """A test changed its own process (a variable, a name in a module) where the function
+    it invokes cannot see it: the function has its own variables and modules."""
+
+
 class ErrorKind(str, enum.Enum):
     """Why an invocation failed, coarse enough to gate CI on."""
 

@@ -9,20 +9,24 @@ hear about (the plugin records it; the AWS layer delivers what it set off).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import report
-from .config import INTERPRETER_RUNTIME, Architecture, FunctionConfig, Isolation
+from .config import INTERPRETER_RUNTIME, RESERVED_ENV_NAMES, Architecture, FunctionConfig, Isolation
 from .context import LambdaContext, new_request_id
 from .environments.base import EnvironmentPool, ExecutionEnvironment, Slot, environment_class
-from .errors import ErrorKind, HarnessError, LambdaError
+from .errors import ErrorKind, FunctionIsolationWarning, HarnessError, LambdaError
 from .invocation import Invocation
+from .patching import Patch, checked_patch
 from .runtime import InvokeOutcome, InvokeRequest, marshal_event
 from .session import current as current_session
+from .variables import INHERITED_HOST_PREFIXES, INHERITED_HOST_VARIABLES
 
 # Invoke API limits for a synchronous (RequestResponse) call.
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
@@ -31,6 +35,21 @@ MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 # swap them in (inline ones) take turns, whichever function they belong to. Reentrant, so
 # that a handler running inline may itself invoke another inline function.
 _PROCESS_STATE = threading.RLock()
+# What identifies a function: UpdateFunctionConfiguration cannot change it.
+_IDENTITY_SETTINGS = ("name", "region", "account_id")
+# Variables a function gets from Lambda or the harness whatever the test sets: a test that
+# sets one of them has not forgotten to pass it.
+_FUNCTION_SETS = RESERVED_ENV_NAMES | {
+    *INHERITED_HOST_VARIABLES,
+    "LANG",
+    "TZ",
+    "TMPDIR",
+    "AWS_ENDPOINT_URL",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+}
+_NOT_THE_FUNCTIONS_PREFIXES = (*INHERITED_HOST_PREFIXES, "PYTEST_", "_PYTEST")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class LambdaFunction:
@@ -57,6 +76,7 @@ class LambdaFunction:
         reserved_concurrency: int | None = None,
         runtime: str = INTERPRETER_RUNTIME,
         layers: Sequence[str | os.PathLike[str]] = (),
+        patches: Mapping[str, Any] | None = None,
     ) -> None:
         self.config = FunctionConfig(
             handler=handler,
@@ -72,6 +92,8 @@ class LambdaFunction:
             reserved_concurrency=reserved_concurrency,
             runtime=runtime,
             layers=layers,
+            # A {target: replacement} mapping, checked into Patches.
+            patches=patches,  # type: ignore[arg-type]
         )
         self._setup()
 
@@ -109,16 +131,59 @@ class LambdaFunction:
             from .notices import RuntimeVersionWarning, warn
 
             warn(RuntimeVersionWarning(mismatch))
-        self._environment_class = environment_class(self.config.isolation)
         self._pool: EnvironmentPool[ExecutionEnvironment] = EnvironmentPool(
             self.config.reserved_concurrency
         )
         self.invocations: list[Invocation] = []
+        # What the test changed in its own process that this function was warned about.
+        self._warned_of: set[str] = set()
+        self._configured()
+
+    def _configured(self) -> None:
+        """What follows from the configuration, worked out once per configuration."""
+        self._environment_class = environment_class(self.config.isolation)
         # Environments that swap the test process's own state in take turns; worker
         # processes serve requests side by side.
         self._serial = self._environment_class.shares_process
         self._default_context_fields = {"invoked_function_arn": self.config.function_arn}
         self._code_dir = str(self.config.code_path)
+
+    def update_configuration(self, **settings: Any) -> None:
+        """Change settings as UpdateFunctionConfiguration does: the next invoke is a cold
+        start in a new environment.
+
+        Any constructor setting but those that identify the function (name, region,
+        account_id), checked as the constructor checks them. `env` replaces the function's
+        variables, as Lambda's Environment does: pass every variable the function needs.
+        """
+        fixed = [name for name in _IDENTITY_SETTINGS if name in settings]
+        if fixed:
+            raise HarnessError(
+                f"{', '.join(fixed)} cannot be updated: it identifies the function "
+                "(UpdateFunctionConfiguration cannot change it); create another LambdaFunction"
+            )
+        self.config = self.config.with_changes(**settings)
+        self._pool.reset(self.config.reserved_concurrency)
+        self._configured()
+
+    def patch(self, target: str, replacement: Any) -> None:
+        """Replace the name `target` in this function's modules with `replacement`.
+
+        `target` is `module.name` (or `module:object.attribute`) as the handler's code
+        imports it, e.g. "app.helper". `replacement` is an importable "module:attribute"
+        string (e.g. "tests.fakes:helper"), which works in both isolations, or any object,
+        which with process isolation must survive pickling (a mock does not).
+
+        Given before the first invoke, the patch is in place as the module finishes loading
+        at Init (a name the module imports from another patched module is the replacement
+        already); given between invokes, the warm environment gets it before the next
+        request. It lasts as long as the function. In inline isolation the replaced name is
+        in the function's own copy of the module, not the one the test imports.
+        """
+        patch = checked_patch(
+            Patch(target, replacement), picklable=self.config.isolation == "process"
+        )
+        self.config = self.config.with_changes(patches=(*self.config.patches, patch))
 
     @property
     def name(self) -> str:
@@ -263,6 +328,7 @@ class LambdaFunction:
         init_duration_ms: float | None = None
         cold_start = slot.environment is None
         if slot.environment is None:
+            self._point_at_test_state()
             environment = self._environment_class(self.config, current_session())
             init = environment.init(request_id)
             init_logs = report.init_start_line(self.config.region) + init.logs
@@ -285,8 +351,12 @@ class LambdaFunction:
         deadline_ms = int(time.time() * 1000 + self.config.timeout_s * 1000)
         if context is not None:
             deadline_ms = getattr(context, "_deadline_ms", deadline_ms)
-        request = InvokeRequest(request_id, body, deadline_ms, self._context_fields(context))
+        request = InvokeRequest(
+            request_id, body, deadline_ms, self._context_fields(context), self.config.patches
+        )
         outcome = environment.invoke(request)
+        if outcome.error is not None and not cold_start:
+            self._point_at_test_state()
         memory_mb = environment.max_memory_used_mb()
         if outcome.environment_lost:
             environment.close()
@@ -307,6 +377,77 @@ class LambdaFunction:
             init_duration_ms=init_duration_ms,
             memory_mb=memory_mb,
             platform_error=platform_error,
+        )
+
+    def _point_at_test_state(self) -> None:
+        """Warn when the test changed its own process where the function cannot see it.
+
+        A test's `monkeypatch.setenv` changes the test process's variables and its
+        `mock.patch("app.helper")` the test process's copy of the module; the function has
+        its own variables and its own modules, in either isolation. Checked at cold starts
+        and after a failed invoke (where the likely cause is one of them), each warning
+        once per function, pointing at the way that reaches the function.
+        """
+        self._warn_of_unseen_variables()
+        self._warn_of_mocks_in_the_tests_modules()
+
+    def _warn_of_unseen_variables(self) -> None:
+        session = current_session()
+        baseline = session.test_variables
+        if baseline is None:
+            return
+        # What the session's overlays give every function (the guard's safe variables,
+        # moto's endpoint) reaches it whatever the test process holds.
+        provided = session.overlay_variables(self.config)
+        unseen = sorted(
+            name
+            for name, value in os.environ.items()
+            if baseline.get(name) != value
+            and name not in self.config.env
+            and name not in provided
+            and name not in _FUNCTION_SETS
+            and not name.startswith(_NOT_THE_FUNCTIONS_PREFIXES)
+            and f"variable {name}" not in self._warned_of
+        )
+        if not unseen:
+            return
+        self._warned_of.update(f"variable {name}" for name in unseen)
+        names = ", ".join(unseen)
+        example = ", ".join(f"{name!r}: ..." for name in unseen)
+        _warn_at_caller(
+            f"pytest-lambda: {names} set in the test process during this test (monkeypatch."
+            f"setenv or os.environ) {'is' if len(unseen) == 1 else 'are'} not visible to "
+            f"{self.name}: a function sees only its own variables, as in Lambda. Pass "
+            f"env={{{example}}} on the lambda_function marker or LambdaFunction, or call "
+            "function.update_configuration(env=...)",
+            FunctionIsolationWarning,
+        )
+
+    def _warn_of_mocks_in_the_tests_modules(self) -> None:
+        """Names mocked in the test process's copy of the function's modules."""
+        mock: Any = sys.modules.get("unittest.mock")
+        if mock is None:
+            return
+        code_dir = self._code_dir + os.sep
+        mocked = []
+        for module_name, module in list(sys.modules.items()):
+            filename = getattr(module, "__file__", None)
+            if not filename or not os.path.abspath(filename).startswith(code_dir):
+                continue
+            for name, value in list(vars(module).items()):
+                target = f"{module_name}.{name}"
+                if isinstance(value, mock.NonCallableMock) and target not in self._warned_of:
+                    mocked.append(target)
+        if not mocked:
+            return
+        self._warned_of.update(mocked)
+        names = ", ".join(mocked)
+        _warn_at_caller(
+            f"pytest-lambda: {names} {'is' if len(mocked) == 1 else 'are'} mocked in the test "
+            f"process's copy of the module (mock.patch, mocker.patch), but {self.name} runs "
+            "its own copy of its modules, in either isolation: replace the name in the "
+            f"function with function.patch({mocked[0]!r}, ...) (see docs/migrating.md)",
+            FunctionIsolationWarning,
         )
 
     def _context_fields(self, context: LambdaContext | None) -> dict[str, Any]:
@@ -383,6 +524,21 @@ class LambdaFunction:
             architecture=self.config.architecture,
             served=False,
         )
+
+
+def _warn_at_caller(message: str, category: type[Warning]) -> None:
+    """Warn at the first frame outside this package: the test's line that invoked."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    warnings.warn_explicit(
+        message,
+        category,
+        frame.f_code.co_filename,
+        frame.f_lineno,
+        module=frame.f_globals.get("__name__"),
+        registry=frame.f_globals.setdefault("__warningregistry__", {}),
+    )
 
 
 def _throttled() -> LambdaError:

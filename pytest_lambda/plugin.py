@@ -4,19 +4,26 @@ Each test run opens a session (pytest_lambda.session), kept in `config.stash`: i
 run's process-wide state and closes it when the test loop ends. A run started inside a
 test (pytester) opens a session nested in the outer one, so it records only its own
 invocations and closes nothing the outer run is using.
+
+The plugin acts on the tests that use it (one of its fixtures or the lambda_function
+marker): the guard is held around each of them (ini `lambda_guard`), and the others see
+the process exactly as they would without the plugin.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import warnings
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from .aws.guard import install_guard
+from .aws.guard import GUARD, guard, watch_botocore
 from .config import FunctionConfig
 from .context import LambdaContext
 from .environments.process import registry as process_registry
@@ -24,7 +31,7 @@ from .errors import HarnessError
 from .function import LambdaFunction
 from .invocation import Invocation, display_logs
 from .reporting import aggregate, summary_lines, write_json_report
-from .session import Session, open_session
+from .session import Session, Stage, open_session
 from .template import find_template
 
 if TYPE_CHECKING:
@@ -74,6 +81,18 @@ _PRELOAD_HELP = (
     "botocore), so that cold starts skip them; their import cost then no longer shows in "
     "Init Duration."
 )
+_GUARD_HELP = (
+    "Where real AWS is refused in the test process: used (the default: tests that use a "
+    "pytest-lambda fixture or the lambda_function marker), all (every test) or off (no "
+    "test; handlers in their environments are always guarded)."
+)
+GUARD_MODES = ("used", "all", "off")
+# The plugin's fixtures: a test that requests one (directly or through another fixture)
+# uses the plugin.
+PLUGIN_FIXTURES = frozenset(
+    {"lambda_function", "lambda_invoke", "lambda_context", "lambda_event", "aws",
+     "lambda_responses"}
+)
 _PATH_SETTINGS = ("code_dir", "template")
 _DEPLOY_HELP = (
     "true: a test that uses the aws fixture gets the configured template's resources "
@@ -89,6 +108,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(key, help_text, default=None)
     parser.addini("lambda_preload", _PRELOAD_HELP, type="args", default=[])
     parser.addini("lambda_deploy", _DEPLOY_HELP, type="bool", default=False)
+    parser.addini("lambda_guard", _GUARD_HELP, default="used")
     group = parser.getgroup("lambda", "AWS Lambda handlers (pytest-lambda)")
     group.addoption(
         "--lambda-report",
@@ -96,6 +116,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Write every invocation and per-function aggregates to PATH as JSON.",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    # Before conftest.py files are imported: a boto3 client they build at import time
+    # must still be refused at the point of sending in the tests that use the plugin.
+    watch_botocore()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,10 +135,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "a dot is a template's logical id); the closest marker wins, setting by setting, "
         "over the lambda_* ini keys.",
     )
+    mode = config.getini("lambda_guard")
+    if mode not in GUARD_MODES:
+        raise pytest.UsageError(
+            f"ini lambda_guard = {mode!r} is not a guard mode; choose {', '.join(GUARD_MODES)}"
+        )
     session = open_session()
     config.stash[_session_key] = session
-    # Real credentials hidden and real AWS endpoints refused for the whole run.
-    install_guard()
     recorder = _Recorder()
     config.stash[_recorder_key] = recorder
     session.add_listener(recorder.record)
@@ -176,16 +206,65 @@ _WORKER_OUTPUT_KEY = "pytest_lambda_records"
 _recorder_key = pytest.StashKey[_Recorder]()
 
 
+def uses_plugin(item: pytest.Item) -> bool:
+    """Whether the test carries the plugin's marker or requests one of its fixtures."""
+    if item.get_closest_marker(MARKER) is not None:
+        return True
+    return any(_uses_fixture(item, name) for name in PLUGIN_FIXTURES)
+
+
+def _uses_fixture(item: pytest.Item, name: str) -> bool:
+    """Whether the test gets the plugin's fixture `name`, not a project's own of that name
+    (Powertools' documentation has projects define `lambda_context`, moto users `aws`)."""
+    if name not in getattr(item, "fixturenames", ()):
+        return False
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get(name, ()) if info is not None else ()
+    if not definitions:
+        return True
+    # The closest definition wins; one that requests its own name reaches the next one.
+    for definition in reversed(definitions):
+        if getattr(definition.func, "__module__", None) == __name__:
+            return True
+        if name not in definition.argnames:
+            return False
+    return False
+
+
+def _is_guarded(item: pytest.Item) -> bool:
+    mode = item.config.getini("lambda_guard")
+    return mode == "all" or (mode == "used" and uses_plugin(item))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     recorder = item.config.stash[_recorder_key]
     recorder.current = item.stash.setdefault(_invocations_key, [])
     recorder.current_test = item.nodeid
+    lambda_session = item.config.stash[_session_key]
+    view = guard(lambda_session) if _is_guarded(item) else None
+    if view is not None:
+        view.enter()
+    # Read, not changed: a function invoked in the test warns of variables the test sets
+    # from here on, which it cannot see (see LambdaFunction).
+    lambda_session.test_variables = dict(os.environ)
     try:
         return (yield)
     finally:
         recorder.current = None
         recorder.current_test = None
+        lambda_session.test_variables = None
+        if nextitem is None or not _uses_fixture(nextitem, "aws"):
+            # moto's mock stays started only while tests in a row use `aws`: the next
+            # test's own moto, or its real AWS, must not meet the harness's.
+            lambda_session.close_resources((Stage.MOCKS,))
+        if view is not None:
+            view.exit()
+        held = lambda_session.find(GUARD)
+        if held is not None:
+            # The next test finds the socket module as the standard library made it,
+            # even if this one invoked inline functions (which held the guard meanwhile).
+            held.settle()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -304,7 +383,9 @@ def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
     try:
         return function_settings(request.node, request.config)
     except HarnessError as e:
-        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+        problem = str(e)
+    # Outside the except block: the failure must not carry the error as its context.
+    _fail(problem)
 
 
 def _function_config(
@@ -315,7 +396,41 @@ def _function_config(
     try:
         return FunctionConfig.from_settings(settings)
     except HarnessError as e:
-        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+        problem = str(e)
+    _fail(problem)
+
+
+def _fail(problem: str) -> NoReturn:
+    """Fail the test in one line: a configuration error, no traceback and no chain."""
+    __tracebackhide__ = True
+    pytest.fail(f"pytest-lambda: {problem}", pytrace=False)
+
+
+_SOCKET_BLOCKED = (
+    "pytest-socket's --disable-socket blocks the loopback sockets pytest-lambda needs "
+    "(moto's server for `aws`, worker processes for process isolation): add "
+    "--allow-hosts=127.0.0.1 (every other host stays blocked), or mark the test "
+    "@pytest.mark.enable_socket"
+)
+
+
+def _require_loopback_sockets(*families: socket.AddressFamily) -> None:
+    """Fail the test in one line if pytest-socket refuses the sockets the harness opens."""
+    for family in families:
+        try:
+            # pytest-socket warns as it refuses: the failure below says it all.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                probe = socket.socket(family, socket.SOCK_STREAM)
+        except RuntimeError as e:
+            if type(e).__name__ != "SocketBlockedError":
+                raise
+            blocked = True
+        else:
+            probe.close()
+            blocked = False
+        if blocked:
+            _fail(_SOCKET_BLOCKED)
 
 
 @pytest.fixture
@@ -328,6 +443,10 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
     """
     settings = _settings(request)
     config = _function_config(request, settings)
+    if config.isolation == "process":
+        # The fork server's and workers' sockets (Unix ones where there are), the forwarder's.
+        unix = getattr(socket, "AF_UNIX", None)
+        _require_loopback_sockets(*([unix] if unix is not None else []), socket.AF_INET)
     uses_aws = "aws" in request.fixturenames or (
         _deploys(request, settings) and settings.get("template") is not None
     )
@@ -415,28 +534,42 @@ def aws(request: pytest.FixtureRequest) -> Iterator[AWS]:
     rootdir's template.yaml when no handler is set); with `deploy=True` on the marker or
     lambda_deploy = true in the ini, it is deployed before the test runs.
     """
-    # moto and boto3 take half a second to import: only tests that use AWS pay for it.
-    from .aws import AWS
-
     settings = _settings(request)
     deploy = _deploys(request, settings)
     region = settings.get("region", "us-east-1")
-    with AWS(region=region) as mocked:
-        mocked.configure_deployment(
-            template=settings.get("template"),
-            parameter_overrides=settings.get("parameter_overrides"),
-            isolation=settings.get("isolation"),
-        )
-        if deploy and settings.get("template") is not None:
-            configured = []
-            if {"lambda_function", "lambda_invoke"} & set(request.fixturenames):
-                # The test's own function is the one the template's events reach.
-                configured.append(_function_config(request, settings))
-            try:
-                mocked.deploy(configs=configured)
-            except HarnessError as e:
-                pytest.fail(f"pytest-lambda: {e}", pytrace=False)
-        yield mocked
+    _require_loopback_sockets(socket.AF_INET)
+    try:
+        # moto and boto3 take half a second to import: only tests that use AWS pay for it.
+        from .aws import AWS
+    except HarnessError as e:
+        problem = str(e)
+    else:
+        with AWS(region=region) as mocked:
+            mocked.configure_deployment(
+                template=settings.get("template"),
+                parameter_overrides=settings.get("parameter_overrides"),
+                isolation=settings.get("isolation"),
+            )
+            if deploy and settings.get("template") is not None:
+                configured = []
+                if {"lambda_function", "lambda_invoke"} & set(request.fixturenames):
+                    # The test's own function is the one the template's events reach.
+                    configured.append(_function_config(request, settings))
+                failure = _deployment_problem(mocked, configured)
+                if failure is not None:
+                    _fail(failure)
+            yield mocked
+        return
+    _fail(problem)
+
+
+def _deployment_problem(aws: AWS, configs: list[FunctionConfig]) -> str | None:
+    """Deploy the test's template; what went wrong, for a one-line failure."""
+    try:
+        aws.deploy(configs=configs)
+    except HarnessError as e:
+        return str(e)
+    return None
 
 
 @pytest.fixture

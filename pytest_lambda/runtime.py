@@ -24,6 +24,7 @@ from ._clock import elapsed_ms, monotonic
 from .context import LambdaContext
 from .errors import ErrorKind, LambdaError
 from .loader import Handler, InitError, load_handler
+from .patching import Patch
 
 Status = Literal["success", "error", "timeout"]
 
@@ -373,6 +374,9 @@ class InvokeRequest:
     body: bytes
     deadline_ms: int
     context_fields: dict[str, Any]
+    # The function's patches (see patching.py), applied by the environment before the
+    # handler runs: they may have grown since the environment started.
+    patches: tuple[Patch, ...] = ()
 
 
 class HandlerRuntime:

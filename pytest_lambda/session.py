@@ -39,6 +39,8 @@ T = TypeVar("T")
 InvocationListener = Callable[["Invocation"], None]
 VariablesOverlay = Callable[["FunctionConfig"], Mapping[str, str]]
 Extension = Callable[["Session"], None]
+# Called when the guard, released, is held again (see Session.hold_guard).
+GuardHeld = Callable[[], None]
 
 _WORKER_HOOK = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
@@ -86,6 +88,16 @@ class Session:
         self._listeners: tuple[InvocationListener, ...] = ()
         self._overlays: tuple[VariablesOverlay, ...] = ()
         self._worker_hooks: tuple[str, ...] = ()
+        # Counted on the root: the guard is one for the whole process (see hold_guard).
+        # A lock of its own: an inline invoke takes it twice, and a plain lock is cheaper.
+        self._guard_lock: threading.Lock = (
+            threading.Lock() if parent is None else parent.root._guard_lock
+        )
+        self._guard_holds = 0
+        self._on_guard_held: tuple[GuardHeld, ...] = ()
+        # What os.environ held when the test being run started (set by the plugin around
+        # a test that uses it): what the test itself sets after that, no function sees.
+        self.test_variables: Mapping[str, str] | None = None
 
     def __repr__(self) -> str:
         kind = "root" if self.parent is None else "nested"
@@ -154,6 +166,45 @@ class Session:
             hooks.update(dict.fromkeys(session._worker_hooks))
         return tuple(hooks)
 
+    # -- the guard: real AWS refused while anyone holds it -------------------------------
+
+    def hold_guard(self) -> None:
+        """Refuse requests to real AWS in this process until `release_guard()`.
+
+        Held by a test that uses the plugin, by an active `aws` account, by an inline
+        environment while it runs and by a worker process for its whole life. The holds
+        are counted on the root; when the guard goes from released to held, the callbacks
+        registered with `on_guard_held` run (the AWS layer's puts its refusal in place;
+        what it does while the guard is released is its own business).
+        """
+        root = self.root
+        with root._guard_lock:
+            root._guard_holds += 1
+            if root._guard_holds == 1:
+                for callback in root._on_guard_held:
+                    callback()
+
+    def release_guard(self) -> None:
+        root = self.root
+        with root._guard_lock:
+            if root._guard_holds == 0:
+                raise HarnessError("release_guard() without a matching hold_guard()")
+            root._guard_holds -= 1
+
+    @property
+    def guard_held(self) -> bool:
+        return self.root._guard_holds > 0
+
+    def on_guard_held(self, callback: GuardHeld) -> None:
+        """Call `callback()` whenever the guard goes from released to held (now, if held)."""
+        root = self.root
+        with root._guard_lock:
+            if callback in root._on_guard_held:
+                return
+            root._on_guard_held = (*root._on_guard_held, callback)
+            if root._guard_holds:
+                callback()
+
     # -- resources -----------------------------------------------------------------------
 
     def get(self, resource: Resource[T], start: Callable[[], T]) -> T:
@@ -212,6 +263,11 @@ class Session:
                 self._listeners = ()
                 self._overlays = ()
                 self._worker_hooks = ()
+                self.test_variables = None
+                if self.parent is None:
+                    # The resources closed above include what the callbacks put in place.
+                    self._on_guard_held = ()
+                    self._guard_holds = 0
             with _open_lock:
                 if self in _open:
                     _open.remove(self)
@@ -247,6 +303,19 @@ def current() -> Session:
         return _open[-1]
     except IndexError:
         return open_session()
+
+
+def active() -> Session | None:
+    """The innermost open session of this process, or None: never opens one.
+
+    For code that runs whether or not the harness is in use (the guard's hooks in
+    botocore and the socket module) and must not start a session by asking.
+    """
+    try:
+        session = _open[-1]
+    except IndexError:
+        return None
+    return session if session.root.owner_pid == os.getpid() else None
 
 
 def open_session() -> Session:

@@ -241,6 +241,46 @@ def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "$.Records[0]" in capsys.readouterr().out
 
 
+def test_validate_names_the_file_and_says_what_a_type_mismatch_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate-event", "apigateway-rest", "--method", "POST"]) == 0
+    event = json.loads(capsys.readouterr().out)
+    event["body"] = {"id": 1}
+    bad = tmp_path / "api.json"
+    bad.write_text(json.dumps(event))
+    assert main(["validate", str(bad)]) == 1
+    assert capsys.readouterr().out == (
+        f"{bad}: apigateway-rest event invalid at $.body: body must be a string "
+        "(JSON-encode it), got an object: {'id': 1}\n"
+    )
+
+
+def test_validate_an_unknown_shape_says_kind_as_the_command_line_spells_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"hello": "there"}')
+    assert main(["validate", str(odd)]) == 1
+    assert capsys.readouterr().out == (
+        f"{odd}: could not detect the event kind; pass --kind KIND (see 'pytest-lambda events')\n"
+    )
+
+
+def test_a_closed_pipe_ends_the_command_quietly() -> None:
+    # The reader goes away before the command writes (`pytest-lambda events | head -0`).
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest_lambda", "events"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert error == ""
+
+
 def test_validate_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(tmp_path / "nope.json")]) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -233,8 +233,7 @@ def test_log_stream_is_the_same_across_warm_invokes(make_function) -> None:
     assert first["aws_request_id"] != second["aws_request_id"]
 
 
-# The clock freezegun freezes is the test process's: inline only.
-@pytest.mark.parametrize("isolation", ["inline"])
+# The test's frozen clock reaches the handler in both isolations.
 def test_remaining_time_inside_a_frozen_handler(make_function) -> None:
     function = make_function("app.describe_context", timeout_s=7)
     with freezegun.freeze_time("2026-11-27 07:25:01"):

@@ -19,6 +19,7 @@ import pytest
 
 from pytest_lambda import ErrorKind, HarnessError, LambdaFunction
 from pytest_lambda import report as report_module
+from pytest_lambda.errors import FunctionIsolationWarning
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 REPORT_LINE = re.compile(
@@ -219,7 +220,9 @@ def test_environment_variables_inside_the_handler(
         region="eu-west-1",
         env={"TABLE_NAME": "orders-table", "EMPTY": ""},
     )
-    env = function.invoke({}).assert_ok()
+    # The test set it for itself; the function does not get it, and the test is told so.
+    with pytest.warns(FunctionIsolationWarning, match="^pytest-lambda: AWS_PROFILE set in"):
+        env = function.invoke({}).assert_ok()
     assert env["_HANDLER"] == "app.variables"
     assert env["AWS_REGION"] == "eu-west-1"
     assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
@@ -382,8 +385,7 @@ def test_handler_output_does_not_reach_the_test_process(
     assert "written to stderr" not in captured.err
 
 
-# The clock freezegun freezes is the test process's: inline only.
-@pytest.mark.parametrize("isolation", ["inline"])
+# The test's frozen clock reaches the handler in both isolations.
 def test_log_times_are_utc_and_follow_frozen_time(make_function) -> None:
     function = make_function("app.write_logs")
     with freezegun.freeze_time("2026-11-27 07:25:01.500"):

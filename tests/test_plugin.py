@@ -159,7 +159,7 @@ def test_bad_marker_setting_names_the_limit_and_the_value(project: pytest.Pytest
             pass
         """
     )
-    result = project.runpytest()
+    result = project.runpytest("-p", "no:randomly")
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
         [
@@ -168,6 +168,10 @@ def test_bad_marker_setting_names_the_limit_and_the_value(project: pytest.Pytest
             "*pytest-lambda: unknown function setting(s) 'memory' (did you mean 'memory_mb'?)*",
         ]
     )
+    # Once each, as one line: no chained "During handling of the above exception".
+    assert "During handling" not in result.stdout.str()
+    reported = [line for line in result.stdout.lines if line.startswith("pytest-lambda: ")]
+    assert len(reported) == 2, "each error once"
 
 
 def test_bad_ini_value_is_reported(pytester: pytest.Pytester) -> None:
@@ -437,6 +441,8 @@ def test_a_pytest_run_inside_a_test_leaves_the_outer_run_alone(project: pytest.P
         import json
         import os
 
+        import pytest
+
         from pytest_lambda import LambdaFunction
 
         pytest_plugins = ["pytester"]
@@ -449,6 +455,8 @@ def test_a_pytest_run_inside_a_test_leaves_the_outer_run_alone(project: pytest.P
         )
 
 
+        # The marker: this test uses the plugin, so it is guarded, inner run or not.
+        @pytest.mark.lambda_function("app.handler")
         def test_outer(pytester, request):
             code_dir = str(request.config.rootpath)
             with LambdaFunction("app.handler", code_dir=code_dir, name="outer") as outer:

@@ -189,3 +189,45 @@ def test_outside_pytest_the_default_session_is_closed_at_exit() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.split() == ["1", "closed"], out.stdout + out.stderr
+
+
+def test_the_guard_is_held_by_count_and_callbacks_hear_it_taken_again() -> None:
+    session = Session()
+    taken: list[str] = []
+    session.on_guard_held(lambda: taken.append("held"))
+    assert not session.guard_held
+    session.hold_guard()
+    session.hold_guard()
+    session.release_guard()
+    assert session.guard_held and taken == ["held"]
+    session.release_guard()
+    assert not session.guard_held
+    session.hold_guard()
+    assert taken == ["held", "held"]
+    session.release_guard()
+    with pytest.raises(HarnessError, match="without a matching hold_guard"):
+        session.release_guard()
+
+
+def test_a_nested_session_shares_its_roots_guard() -> None:
+    root = Session()
+    nested = Session(root)
+    nested.hold_guard()
+    assert root.guard_held and nested.guard_held
+    nested.release_guard()
+    assert not root.guard_held
+
+
+def test_asking_for_the_active_session_opens_none() -> None:
+    script = textwrap.dedent(
+        """
+        from pytest_lambda import session
+        assert session.active() is None
+        opened = session.current()
+        assert session.active() is opened
+        print("ok")
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "ok", out.stderr

@@ -37,17 +37,50 @@ __all__ = [
     "install_guard",
     "install_in_worker",
     "load_policy",
+    "require_moto",
     "uninstall_guard",
 ]
 
 
 def attach(session: Session) -> None:
-    """What the AWS layer adds to every session: its guard, in every worker process."""
+    """What the AWS layer adds to every session: its guard, in this process (switched on
+    while held) and in every environment, worker processes included."""
+    from . import guard
+
+    guard.attach(session)
     session.add_worker_hook(WORKER_HOOK)
+
+
+MIN_MOTO = (5, 0)
+
+
+def require_moto() -> None:
+    """moto 5 or later, or a one-line HarnessError saying what to do (the `aws` account
+    is built on moto 5's mock_aws and server)."""
+    from importlib import metadata
+
+    from ..errors import HarnessError
+
+    try:
+        version = metadata.version("moto")
+    except metadata.PackageNotFoundError:
+        raise HarnessError(
+            "the aws fixture needs moto 5 or later, which is not installed: "
+            "pip install 'moto[server]>=5'"
+        ) from None
+    numbers = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if numbers < MIN_MOTO:
+        raise HarnessError(
+            f"the aws fixture needs moto 5 or later (its mock_aws), but moto {version} is "
+            "installed: upgrade with pip install 'moto[server]>=5' (moto 5 replaced mock_s3, "
+            "mock_dynamodb and the like with mock_aws; see docs/migrating.md), or keep "
+            "moto 4 and do without the aws fixture"
+        )
 
 
 def __getattr__(name: str) -> Any:
     if name == "AWS":
+        require_moto()
         from . import account
 
         return account.AWS

@@ -20,7 +20,7 @@ from ..function import LambdaFunction
 from ..session import Session, current
 from ..template import find_template
 from . import services
-from .guard import Guard, install_guard
+from .guard import Guard, guard
 from .mocking import MOTO_MOCK, MotoMock
 from .moto_server import MOTO_SERVER, MotoServer
 from .services import dynamodb, eventbridge, kinesis, s3, sns, sqs
@@ -65,13 +65,19 @@ class AWS:
 
     def start(self) -> None:
         session = self._session = current()
-        guard = self._guard = install_guard()
-        self._server = session.get(MOTO_SERVER, MotoServer)
-        self._mock().reset()  # fresh state for this test, for the server's requests too
-        session.add_overlay(self._overlay)
-        services.install_moto_hooks()
-        routing(session).activate(self.hub, session)
-        guard.fixture_active = True
+        held = self._guard = guard(session)
+        # The test's view while the account is active: the host's AWS setup hidden.
+        held.enter()
+        held.accounts_active += 1
+        try:
+            self._server = session.get(MOTO_SERVER, MotoServer)
+            self._mock().reset()  # fresh state for this test, for the server's requests too
+            session.add_overlay(self._overlay)
+            services.install_moto_hooks()
+            routing(session).activate(self.hub, session)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         session, self._session = self._session, None
@@ -82,7 +88,7 @@ class AWS:
             stack.close()
         self._adopted.clear()
         if self._guard is not None:
-            self._guard.fixture_active = False
+            self._guard.accounts_active -= 1
         found = session.find(MOTO_MOCK)
         routing(session).deactivate()
         session.remove_overlay(self._overlay)
@@ -90,6 +96,8 @@ class AWS:
             self._server.gate.clear()
         if found is not None:
             found.reset()
+        if self._guard is not None:
+            self._guard.exit()
 
     def _overlay(self, config: FunctionConfig) -> Mapping[str, str]:
         """What a function's environment gets while this account is active."""
@@ -103,8 +111,8 @@ class AWS:
 
     def _mock(self) -> MotoMock:
         session = self._session or current()
-        guard = self._guard or install_guard()
-        return session.get(MOTO_MOCK, lambda: MotoMock(guard))
+        held = self._guard or guard(session)
+        return session.get(MOTO_MOCK, lambda: MotoMock(held))
 
     @property
     def endpoint_url(self) -> str:

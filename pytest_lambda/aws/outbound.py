@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import Any
 
 from ..environments.process.channel import receive_exactly
-from ..session import Resource, Stage
+from ..session import Resource, Session, Stage
 
 # The variable that gives a worker the test process's address ("host:port/token"); the
 # worker removes it from its environment before Init.
@@ -198,9 +198,10 @@ def _rebuild_error(error: Mapping[str, Any], request: Any) -> BaseException:
 
 
 class Forwarder:
-    """Replays forwarded requests through this process's `HTTPAdapter.send`."""
+    """Replays forwarded requests through this process's `HTTPAdapter.send`, with the
+    session's guard held: a handler's request is a handler's, whatever the test does."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         import secrets
         import socketserver
 
@@ -211,7 +212,11 @@ class Forwarder:
                 header, body = _receive(self.request)
                 if not secrets.compare_digest(str(header.get("token", "")), token):
                     return
-                answer, content = _replay(header, body)
+                session.hold_guard()
+                try:
+                    answer, content = _replay(header, body)
+                finally:
+                    session.release_guard()
                 _send(self.request, answer, content)
 
         class Server(socketserver.ThreadingTCPServer):

@@ -109,6 +109,13 @@ class EnvironmentPool(Generic[E]):
             # The function was closed while this request ran.
             environment.close()
 
+    def reset(self, limit: int | None) -> None:
+        """A new configuration: every environment is discarded (the next invoke is a cold
+        start), and `limit` is the reserved concurrency from now on."""
+        self.close()
+        with self._lock:
+            self._limit = limit
+
     def close(self) -> None:
         """Close the warm environments; busy ones are closed when their request ends."""
         with self._lock:

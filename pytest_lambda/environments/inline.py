@@ -24,9 +24,12 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any, ClassVar
 
+from .. import frozen_time
 from .._clock import elapsed_ms, monotonic
 from ..config import FunctionConfig
 from ..errors import LambdaError
+from ..loader import Handler, load_handler
+from ..patching import PatchError, PatchSet
 from ..runtime import (
     HandlerRuntime,
     InitOutcome,
@@ -39,7 +42,7 @@ from ..runtime import (
 )
 from ..session import Session
 from ..variables import function_variables, new_trace_id
-from .shared import PrivateTmp, lost, timed_out
+from .shared import PrivateTmp, lost, patch_failed, timed_out
 from .swap import SwappableVariables
 
 
@@ -53,7 +56,8 @@ class InlineEnvironment:
     Everything Lambda would give the function is swapped in for the duration of each
     call and swapped out after: the variables, /tmp, sys.path, stdout/stderr, the root
     logger's handler and level, and the function's own copies of its modules (so its
-    globals are not the test module's, nor another function's).
+    globals are not the test module's, nor another function's), with the function's
+    patches and the test's frozen clock applied to them. The guard is held meanwhile.
     """
 
     # It swaps the test process's own state: two cannot serve requests at the same time.
@@ -65,6 +69,8 @@ class InlineEnvironment:
         # The code directory, then the layers, in front of the test process's own path:
         # the environment shares the process (and its modules) with the test anyway.
         self._import_paths = config.import_paths
+        self._session = session
+        self._patches = PatchSet()
         self._tmp = PrivateTmp(self, config.function_name)
         self.tmp_dir = self._tmp.path
         self._variables = function_variables(
@@ -90,7 +96,7 @@ class InlineEnvironment:
         saved = self._enter()
         started = monotonic()
         try:
-            return self._runtime.init()
+            return self._runtime.init(self._load)
         except SystemExit as e:
             # The runtime process would be gone: Init fails as a runtime exit.
             error = LambdaError.runtime_exit(request_id, self._exit_detail(e))
@@ -103,13 +109,22 @@ class InlineEnvironment:
                     self._modules[name] = sys.modules.pop(name)
             sys.modules.update(hidden)
 
+    def _load(self, handler: str) -> Handler:
+        """Init's loading, with the patches given before Init in place as modules load."""
+        self._patches.apply(self.config.patches, import_missing=False)
+        return load_handler(handler)
+
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:
         self._swap.set("_X_AMZN_TRACE_ID", new_trace_id())
         started = monotonic()
         saved = self._enter()
         alarm = _Alarm.start(request.deadline_ms)
         try:
+            if request.patches:
+                self._patches.apply(request.patches, import_missing=True)
             outcome = self._runtime.invoke(request)
+        except PatchError as e:
+            outcome = patch_failed(request, e, self._log)
         except _Timedout:
             outcome = timed_out(request, self.config.timeout_s, self._log, elapsed_ms(started))
         except SystemExit as e:
@@ -149,6 +164,7 @@ class InlineEnvironment:
     def _enter(self) -> _SavedState:
         """Swap the function's process state in (plain calls, not a context manager:
         this runs on every inline invoke, whose whole budget is a few microseconds)."""
+        self._session.hold_guard()
         saved = _SavedState(
             self._swap.enter(),
             tempfile.tempdir,
@@ -163,6 +179,9 @@ class InlineEnvironment:
             boto3.DEFAULT_SESSION = self._boto3_session
         sys.path[:0] = self._import_paths
         sys.modules.update(self._modules)
+        if "freezegun.api" in sys.modules:
+            # (Checked here first: this runs on every invoke, and the test seldom froze.)
+            saved.clock_changes = frozen_time.fake_clock_in(self._modules.values())
         tempfile.tempdir = self.tmp_dir
         sys.stdout, sys.stderr = self._stdout, self._stderr
         _ROOT_LOGGER.addHandler(self._log_handler)
@@ -172,6 +191,10 @@ class InlineEnvironment:
         return saved
 
     def _exit(self, saved: _SavedState) -> None:
+        if self._patches.active:
+            self._patches.revert()
+        if saved.clock_changes:
+            frozen_time.undo(saved.clock_changes)
         self._root_level = _ROOT_LOGGER.level
         if self._root_level != saved.root_level:
             _ROOT_LOGGER.setLevel(saved.root_level)
@@ -195,6 +218,7 @@ class InlineEnvironment:
         if boto3 is not None:
             self._boto3_session = boto3.DEFAULT_SESSION
             boto3.DEFAULT_SESSION = saved.boto3_session
+        self._session.release_guard()
 
 
 _ROOT_LOGGER = logging.getLogger()
@@ -212,6 +236,8 @@ class _SavedState:
     shadowed_modules: dict[str, ModuleType | None]
     # None also when boto3 was not loaded: the test process had no default session yet.
     boto3_session: Any = None
+    # What freezegun's fakes replaced in the function's modules for this call.
+    clock_changes: frozen_time.Changes = frozen_time.NO_CHANGES
 
 
 _HARNESS_PACKAGE = str(Path(__file__).resolve().parents[1])

@@ -8,7 +8,14 @@ import tempfile
 import weakref
 
 from ..errors import LambdaError
-from ..runtime import InvokeOutcome, InvokeRequest, LogBuffer, timed_out_log_line
+from ..patching import PatchError
+from ..runtime import (
+    InvokeOutcome,
+    InvokeRequest,
+    LogBuffer,
+    format_error_log,
+    timed_out_log_line,
+)
 
 
 class PrivateTmp:
@@ -36,3 +43,11 @@ def timed_out(
 def lost(error: LambdaError, log: LogBuffer, duration_ms: float) -> InvokeOutcome:
     """The runtime exited or was killed (`error` says how): the environment is gone."""
     return InvokeOutcome("error", None, error, log.take(), duration_ms, environment_lost=True)
+
+
+def patch_failed(request: InvokeRequest, error: PatchError, log: LogBuffer) -> InvokeOutcome:
+    """A patch of the function could not be applied before its request: the invoke fails
+    with the reason, as a handler error would, and the environment stays."""
+    lambda_error = LambdaError.from_exception(error, request_id=request.request_id)
+    log.write(format_error_log(lambda_error.payload))
+    return InvokeOutcome("error", None, lambda_error, log.take(), 0.0)

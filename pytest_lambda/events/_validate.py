@@ -88,6 +88,8 @@ class Violation:
     # Not compared: one path holds one value, and values (dicts, lists) need not hash.
     value: Any = field(default=None, compare=False)
     missing: bool = False
+    # The problem already says what the value is ("got an object"): the value follows.
+    described: bool = False
 
     @property
     def path(self) -> str:
@@ -96,7 +98,11 @@ class Violation:
     def message(self, kind: str) -> str:
         """`<kind> event invalid at <path>: <what is wrong>[; got <value>]`."""
         text = f"{kind} event invalid at {self.path}: {self.problem}"
-        return text if self.missing else f"{text}; got {_short.repr(self.value)}"
+        if self.missing:
+            return text
+        if self.described:
+            return f"{text}: {_short.repr(self.value)}"
+        return f"{text}; got {_short.repr(self.value)}"
 
     def sort_key(self) -> tuple[tuple[tuple[int, int, str], ...], str]:
         # Array indexes compare as numbers: $.Records[2] before $.Records[10].
@@ -115,6 +121,87 @@ def _problem(error: ValidationError) -> str:
     return reason if len(reason) <= 160 else reason[:157] + "..."
 
 
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _expected_types(schema: Any) -> list[str] | None:
+    """The JSON types a schema (or an anyOf/oneOf of plain type schemas) accepts."""
+    if not isinstance(schema, dict):
+        return None
+    if "type" in schema:
+        kinds = schema["type"]
+        return [kinds] if isinstance(kinds, str) else list(kinds)
+    for combinator in ("anyOf", "oneOf"):
+        if set(schema) == {combinator}:
+            found: list[str] = []
+            for option in schema[combinator]:
+                kinds = _expected_types(option)
+                if kinds is None:
+                    return None
+                found.extend(kinds)
+            return found
+    return None
+
+
+def _type_mismatch(error: ValidationError, parts: Parts) -> str | None:
+    """A type error in plain words: `body must be a string (JSON-encode it), got an object`."""
+    if error.validator not in ("type", "anyOf", "oneOf"):
+        return None
+    expected = _expected_types(error.schema)
+    got = _JSON_TYPES.get(type(error.instance))
+    if not expected or got is None or _json_type_in(error.instance, expected):
+        # The value has a type the schema accepts: what is wrong is something else.
+        return None
+    # null stands for "absent" where it is allowed; the type to give is the other one.
+    named = [kind for kind in dict.fromkeys(expected) if kind != "null"] or ["null"]
+    wanted = " or ".join(
+        kind if kind == "null" else _JSON_TYPES.get(_TYPE_OF.get(kind, str), kind)
+        for kind in named
+    )
+    hint = " (JSON-encode it)" if named == ["string"] and got in ("an object", "an array") else ""
+    return f"{_name(parts)} must be {wanted}{hint}, got {got}"
+
+
+def _json_type_in(value: Any, kinds: list[str]) -> bool:
+    if isinstance(value, bool):
+        return "boolean" in kinds
+    if isinstance(value, int) and "integer" in kinds:
+        return True
+    if isinstance(value, int | float):
+        return "number" in kinds
+    return any(isinstance(value, _TYPE_OF.get(kind, ())) for kind in kinds)
+
+
+_TYPE_OF: dict[str, Any] = {
+    "null": type(None),
+    "object": dict,
+    "array": list,
+    "string": str,
+    "boolean": bool,
+    "integer": int,
+    "number": float,
+}
+
+
+def _name(parts: Parts) -> str:
+    """How the value at `parts` is called in a message: its key, or `Records[0]`."""
+    if not parts:
+        return "the event"
+    last = parts[-1]
+    if isinstance(last, int):
+        owner = next((p for p in reversed(parts[:-1]) if isinstance(p, str)), "item")
+        return f"{owner}[{last}]"
+    return last
+
+
 def violations(error: ValidationError) -> list[Violation]:
     """The violations one error stands for; a missing property is reported at its own path.
 
@@ -130,6 +217,9 @@ def violations(error: ValidationError) -> list[Violation]:
                 Violation((*parts, name), f"required property {name!r} is missing", missing=True)
                 for name in missing
             ]
+    mismatch = _type_mismatch(error, parts)
+    if mismatch is not None:
+        return [Violation(parts, mismatch, error.instance, described=True)]
     return [Violation(parts, _problem(error), error.instance)]
 
 

@@ -173,9 +173,10 @@ def test_validation_errors_are_unique_sorted_by_path_and_show_the_value() -> Non
     errors = validation_errors(event, "sqs")
     assert errors == [
         "sqs event invalid at $.Records[0].eventSource: 'aws:sqs' was expected; got 'aws:sns'",
-        "sqs event invalid at $.Records[2].attributes: value is not of type 'object'; "
-        "got ['not', 'a', 'map']",
-        "sqs event invalid at $.Records[2].awsRegion: value is not of type 'string'; got 5",
+        "sqs event invalid at $.Records[2].attributes: attributes must be an object, got an "
+        "array: ['not', 'a', 'map']",
+        "sqs event invalid at $.Records[2].awsRegion: awsRegion must be a string, got an "
+        "integer: 5",
         "sqs event invalid at $.Records[10].body: required property 'body' is missing",
         "sqs event invalid at $.Records[10].messageId: required property 'messageId' is missing",
     ]

@@ -22,9 +22,11 @@ import weakref
 from dataclasses import replace
 from typing import Any, ClassVar
 
+from ... import frozen_time
 from ..._clock import elapsed_ms, monotonic
 from ...config import FunctionConfig
 from ...errors import ErrorKind, HarnessError, LambdaError
+from ...patching import for_transport
 from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest, LogBuffer
 from ...session import Session
 from ...variables import function_variables, new_trace_id
@@ -138,6 +140,9 @@ class ProcessEnvironment:
             sys_path=config.import_paths,
             address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
             start_hooks=hooks,
+            patches=for_transport(config.patches),
+            # Init runs as the worker starts: on the test's clock as it is now.
+            clock=frozen_time.capture(),
         )
         self._limit_kb = config.memory_mb * 1024
         self._started = monotonic()
@@ -207,7 +212,17 @@ class ProcessEnvironment:
         remaining_ms = request.deadline_ms - int(time.time() * 1000)
         self._thaw()
         try:
-            send_message(self._sock, Invoke(request, remaining_ms, new_trace_id()))
+            send_message(
+                self._sock,
+                Invoke(
+                    replace(request, patches=for_transport(request.patches))
+                    if request.patches
+                    else request,
+                    remaining_ms,
+                    new_trace_id(),
+                    frozen_time.capture(),
+                ),
+            )
         except OSError:
             reply: InvokeOutcome | _Ended = _EXITED
         else:

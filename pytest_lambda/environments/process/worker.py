@@ -26,7 +26,11 @@ import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ...frozen_time import FrozenClock, frozen
+from ...loader import Handler, load_handler
+from ...patching import Patch, PatchError, PatchSet
 from ...runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer, exit_status
+from ..shared import patch_failed
 from .channel import receive_message, send_message
 
 _PR_SET_PDEATHSIG = 1
@@ -46,6 +50,10 @@ class WorkerSpec:
     address_space_limit_bytes: int
     # `module:function` names, called in turn before Init (see Session.add_worker_hook).
     start_hooks: tuple[str, ...] = ()
+    # The function's patches, in place as their modules load (before Init uses them).
+    patches: tuple[Patch, ...] = ()
+    # The test's clock when the environment started, if frozen: Init runs on it.
+    clock: FrozenClock | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,8 @@ class Invoke:
     # The parent's clock may be frozen (freezegun): the deadline travels as time left.
     remaining_ms: int
     trace_id: str
+    # The test's frozen or shifted clock, which the handler sees during this request.
+    clock: FrozenClock | None = None
 
 
 class Close:
@@ -194,9 +204,17 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     runtime = HandlerRuntime(spec.handler, sink)
     _install_logging(sink, runtime)
 
+    patches = PatchSet()
+
+    def load(handler: str) -> Handler:
+        patches.apply(spec.patches, import_missing=False)
+        return load_handler(handler)
+
     send_message(sock, Hello(os.getpid(), _coverage_active()))
     try:
-        send_message(sock, runtime.init())
+        with frozen(spec.clock):
+            init = runtime.init(load)
+        send_message(sock, init)
         while True:
             try:
                 message: Any = receive_message(sock)
@@ -206,8 +224,16 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
                 _save_coverage()
                 return 0
             os.environ["_X_AMZN_TRACE_ID"] = message.trace_id
-            deadline_ms = int(time.time() * 1000) + message.remaining_ms
-            outcome = runtime.invoke(replace(message.request, deadline_ms=deadline_ms))
+            with frozen(message.clock):
+                # Counted on the handler's clock, as its context reads it.
+                deadline_ms = int(time.time() * 1000) + message.remaining_ms
+                request = replace(message.request, deadline_ms=deadline_ms)
+                try:
+                    patches.apply(request.patches, import_missing=True)
+                except PatchError as e:
+                    outcome = patch_failed(request, e, sink)
+                else:
+                    outcome = runtime.invoke(request)
             send_message(sock, outcome)
     except SystemExit as e:
         # As in Lambda, sys.exit() in the function ends the runtime: exit handlers run

@@ -43,6 +43,28 @@ def real_aws(event, context):
     boto3.client("sqs", endpoint_url="https://sqs.us-east-1.amazonaws.com").list_queues()
 
 
+def other_clients_to_aws(event, context):
+    """Each client the guard must refuse by name, from inside the environment."""
+    import socket
+    import urllib.request
+
+    import requests
+
+    refused = {}
+    attempts = {
+        "urllib": lambda: urllib.request.urlopen("https://s3.amazonaws.com/", timeout=2),
+        "requests": lambda: requests.get("https://dynamodb.us-east-1.amazonaws.com/", timeout=2),
+        "socket": lambda: socket.create_connection(("sts.amazonaws.com", 443), timeout=2),
+        "function-url": lambda: requests.get("https://abc.lambda-url.us-east-1.on.aws/"),
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+        except Exception as e:
+            refused[name] = f"{type(e).__name__}: {e}"
+    return refused
+
+
 def record(event, context):
     return event
 
