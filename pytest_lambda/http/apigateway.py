@@ -380,6 +380,17 @@ class RestApi(_Api):
         )
         return {"type": "REQUEST", "methodArn": method_arn, **{k: event[k] for k in keep}}
 
+    def _decodes(self, request: HttpRequest, headers: list[tuple[str, str]]) -> bool:
+        """A base64 body is decoded when its Content-Type is binary and the client accepts
+        it (SAM CLI's reading of API Gateway's contentHandling for proxy responses)."""
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+        if content_type is None or not self._binary(content_type):
+            return False
+        media = content_type.split(";", 1)[0].strip().lower()
+        accept = request.header("accept") or "*/*"
+        accepted = [a.split(";", 1)[0].strip().lower() for a in accept.split(",")]
+        return any(fnmatch.fnmatchcase(media, a) for a in accepted)
+
     def _translate(self, request: HttpRequest, outcome: Outcome) -> HttpResponse:
         invocation = outcome.invocation
         if invocation is None:
@@ -401,14 +412,8 @@ class RestApi(_Api):
 
     def _http(self, request: HttpRequest, translated: Translated) -> HttpResponse:
         body = translated.body
-        if translated.base64:
-            accept = request.header("accept")
-            wanted = [a.strip() for a in accept.split(",")] if accept else []
-            content_type = next(
-                (v for k, v in translated.headers if k.lower() == "content-type"), None
-            )
-            if any(self._binary(a) for a in wanted) or self._binary(content_type):
-                body = decode_base64(body)
+        if translated.base64 and self._decodes(request, translated.headers):
+            body = decode_base64(body)
         headers = list(translated.headers)
         if not has_header(headers, "content-type"):
             headers.append(("Content-Type", "application/json"))

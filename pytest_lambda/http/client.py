@@ -135,10 +135,13 @@ class FrontDoors:
         return door.handle(request)
 
     def client(self, name: str | None = None, **kwargs: Any) -> LambdaHttpClient:
-        return LambdaHttpClient(self, self._base_url(name), **kwargs)
+        """A test client; its base URL is front door `name`'s (or the only one's)."""
+        base_url = kwargs.pop("base_url", None) or self._base_url(name)
+        return LambdaHttpClient(self, base_url, **kwargs)
 
     def async_client(self, name: str | None = None, **kwargs: Any) -> AsyncLambdaHttpClient:
-        return AsyncLambdaHttpClient(self, self._base_url(name), **kwargs)
+        base_url = kwargs.pop("base_url", None) or self._base_url(name)
+        return AsyncLambdaHttpClient(self, base_url, **kwargs)
 
     def _base_url(self, name: str | None) -> str:
         if name is not None:
