@@ -106,3 +106,36 @@ def token_authorizer(event, context):
 def simple_authorizer(event, context):
     token = (event.get("identitySource") or [""])[0]
     return {"isAuthorized": token == "letmein", "context": {"user": "bob"}}
+
+
+async def _asgi(scope, receive, send):
+    """A bare ASGI app: echoes what it was asked as JSON, status 201."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+    answer = json.dumps(
+        {
+            "path": scope["path"],
+            "query": scope["query_string"].decode(),
+            "body": base64.b64encode(body).decode(),
+            "cookie": headers.get("cookie", ""),
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 201,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": answer})
+
+
+def asgi_app(event, context):
+    from mangum import Mangum
+
+    return Mangum(_asgi, lifespan="off")(event, context)
