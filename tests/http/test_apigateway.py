@@ -337,7 +337,7 @@ def test_async_client(make_function):
 def test_bad_routes_are_refused(routes, message, make_function):
     function = make_function("echo")
     with pytest.raises(HarnessError, match=message):
-        HttpApi({key: function for key in routes})
+        HttpApi(dict.fromkeys(routes, function))
 
 
 def test_bad_settings_are_refused(make_function):
