@@ -28,8 +28,9 @@ def main() -> None:
     samples = sorted(one_round() * 1e6 for _ in range(args.rounds))
     median = statistics.median(samples)
     p90 = samples[int(len(samples) * 0.9) - 1]
-    print(f"s3_put + validate_event: median {median:.1f} us, p90 {p90:.1f} us "
-          f"({args.rounds} rounds)")
+    print(
+        f"s3_put + validate_event: median {median:.1f} us, p90 {p90:.1f} us ({args.rounds} rounds)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,19 +39,16 @@ _NOTICES = ("RuntimeVersionWarning", "TemplateWarning")
 
 
 def __getattr__(name: str) -> Any:
+    # Looked up in sys.modules at every access, not cached here: a pytest run inside a
+    # test (pytester) imports these modules afresh and drops them after, and a cached
+    # class would then no longer be the one the harness raises or warns with.
+    import importlib
+
     if name in _NOTICES:
-        from . import notices
-
-        value = getattr(notices, name)
-        globals()[name] = value
-        return value
+        return getattr(importlib.import_module(".notices", __name__), name)
     if name in _LAZY:
-        import importlib
-
         module = importlib.import_module(".events", __name__)
-        value = getattr(module, _LAZY[name]) if _LAZY[name] else module
-        globals()[name] = value
-        return value
+        return getattr(module, _LAZY[name]) if _LAZY[name] else module
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -92,8 +92,8 @@ def _parser() -> argparse.ArgumentParser:
         "-n",
         default=None,
         metavar="FILE",
-        help="a JSON file of variables in SAM's format: {\"Parameters\": {...}} for every "
-        "function, {\"LogicalId\": {...}} for one",
+        help='a JSON file of variables in SAM\'s format: {"Parameters": {...}} for every '
+        'function, {"LogicalId": {...}} for one',
     )
     invoke.add_argument(
         "--parameter-overrides",
@@ -133,6 +133,53 @@ def _parser() -> argparse.ArgumentParser:
         choices=["process", "inline"],
         default="process",
         help="run in a worker process (default) or in this process",
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve a template's APIs, function URLs and load balancers on a loopback HTTP "
+        "server (like `sam local start-api`, without Docker)",
+        description="Serve the template's API Gateway REST and HTTP APIs, function URLs and "
+        "ALB target groups on a real HTTP server on 127.0.0.1, for curl and browsers. "
+        "Functions stay warm; their logs and REPORT lines are printed as requests complete; "
+        "a change to their code discards their environments (the next request is a cold "
+        "start), a change to the template rebuilds everything. The template's resources are "
+        "deployed to an embedded moto. Ctrl-C stops it and leaves nothing running.",
+    )
+    serve.add_argument(
+        "handler",
+        nargs="?",
+        default=None,
+        metavar="HANDLER",
+        help="without a template: a handler (e.g. app.handler) served behind an HTTP API's "
+        "$default route",
+    )
+    serve.add_argument(
+        "--template",
+        "-t",
+        default=None,
+        help="the SAM/CloudFormation template (default: template.yaml or template.yml in "
+        "the working directory)",
+    )
+    serve.add_argument("--port", "-p", type=int, default=3000, help="port (default 3000; 0: any)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=None,
+        metavar="KEY=VALUE",
+        help="the template's Parameters, in SAM's syntax",
+    )
+    serve.add_argument(
+        "--isolation",
+        choices=["process", "inline"],
+        default="process",
+        help="run functions in worker processes (default) or in this process",
+    )
+    serve.add_argument("--code-dir", default=None, help="with HANDLER: the code's directory")
+    serve.add_argument("--region", default="us-east-1", help="AWS Region")
+    serve.add_argument(
+        "--no-reload", action="store_true", help="do not watch the code and the template"
     )
 
     commands.add_parser("events", help="list the sample event kinds")
@@ -176,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "invoke":
         return _invoke(args)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "events":
         return _list_events()
     if args.command == "generate-event":
@@ -201,8 +250,10 @@ def _invoke(args: argparse.Namespace) -> int:
     ):
         if value is not None:
             overrides[setting] = value
-    if template is not None and logical_id is not None or (
-        template is not None and args.function is None
+    if (
+        template is not None
+        and logical_id is not None
+        or (template is not None and args.function is None)
     ):
         config = FunctionConfig.from_template(
             template, logical_id, overrides, parameter_overrides=args.parameter_overrides
@@ -247,6 +298,74 @@ def _invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .http import FrontDoors, HttpApi, from_stack
+
+    if not 0 <= args.port <= 65535:
+        raise HarnessError(f"--port must be 0-65535, got {args.port}")
+    if args.handler is not None:
+        function = LambdaFunction(
+            args.handler,
+            code_dir=args.code_dir or ".",
+            isolation=args.isolation,
+            region=args.region,
+        )
+        server = _server(
+            lambda: FrontDoors([HttpApi({"$default": function}, region=args.region)]),
+            args,
+            (),
+        )
+        server.run()
+        return 0
+    template = args.template
+    if template is None:
+        found = find_template(os.getcwd())
+        if found is None:
+            raise HarnessError(
+                "no template found: pass -t template.yaml (or run where template.yaml is), or "
+                "give a handler such as app.handler"
+            )
+        template = str(found)
+    elif not Path(template).is_file():
+        raise HarnessError(f"template {template!r} does not exist (relative to {os.getcwd()!r})")
+    from .aws import AWS
+    from .aws.guard import command_line_advice
+
+    with command_line_advice(), AWS(region=args.region) as aws:
+
+        def build() -> FrontDoors:
+            # A changed template starts from an empty account: deployed anew.
+            aws.stop()
+            aws.start()
+            stack = aws.deploy(
+                template, parameter_overrides=args.parameter_overrides, isolation=args.isolation
+            )
+            doors = from_stack(stack)
+            if not len(doors):
+                raise HarnessError(
+                    f"template {template!r} has no API, function URL or load balancer in front "
+                    "of a Python function"
+                )
+            return doors
+
+        server = _server(build, args, (Path(template).resolve(),))
+        server.run()
+    return 0
+
+
+def _server(build: Any, args: argparse.Namespace, watched: tuple[Path, ...]) -> Any:
+    from .http.server import Server
+
+    try:
+        return Server(
+            build, host=args.host, port=args.port, watched=watched, reload=not args.no_reload
+        )
+    except OSError as e:
+        raise HarnessError(
+            f"cannot listen on {args.host}:{args.port} ({e.strerror}); pass --port with a free port"
+        ) from None
+
+
 def _is_logical_id(function: str | None) -> bool:
     # A handler always has a dot (module.function); a logical id never does.
     return function is not None and "." not in function and "/" not in function
@@ -280,7 +399,7 @@ def _variables(
     document = _parse_json(path.read_text(encoding="utf-8"), env_vars)
     if not isinstance(document, Mapping):
         raise HarnessError(
-            f"--env-vars file {env_vars!r} must be a JSON object: {{\"Parameters\": {{...}}, "
+            f'--env-vars file {env_vars!r} must be a JSON object: {{"Parameters": {{...}}, '
             '"LogicalId": {...}}'
         )
     given: dict[str, Any] = {}

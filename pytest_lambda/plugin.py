@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import responses
 
     from .aws import AWS
+    from .http import LambdaHttpClient
 
 MARKER = "lambda_function"
 
@@ -91,8 +92,9 @@ GUARD_MODES = ("used", "all", "off")
 # uses the plugin.
 PLUGIN_FIXTURES = frozenset(
     {"lambda_function", "lambda_invoke", "lambda_context", "lambda_event", "aws",
-     "lambda_responses"}
+     "lambda_responses", "lambda_http"}
 )
+PLUGIN_MARKERS = (MARKER, "lambda_http")
 _PATH_SETTINGS = ("code_dir", "template")
 _DEPLOY_HELP = (
     "true: a test that uses the aws fixture gets the configured template's resources "
@@ -140,6 +142,13 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"ini lambda_guard = {mode!r} is not a guard mode; choose {', '.join(GUARD_MODES)}"
         )
+    config.addinivalue_line(
+        "markers",
+        "lambda_http(api=None, *, front_door='http', integration_timeout_s=None): configure "
+        "the lambda_http client: the template's API, function URL or load balancer it talks "
+        "to by default (logical id), or for a handler without a template the front door in "
+        "front of it (http, rest, url or alb); a smaller integration timeout for tests.",
+    )
     session = open_session()
     config.stash[_session_key] = session
     recorder = _Recorder()
@@ -208,7 +217,7 @@ _recorder_key = pytest.StashKey[_Recorder]()
 
 def uses_plugin(item: pytest.Item) -> bool:
     """Whether the test carries the plugin's marker or requests one of its fixtures."""
-    if item.get_closest_marker(MARKER) is not None:
+    if any(item.get_closest_marker(name) is not None for name in PLUGIN_MARKERS):
         return True
     return any(_uses_fixture(item, name) for name in PLUGIN_FIXTURES)
 
@@ -582,3 +591,82 @@ def lambda_responses() -> Iterator[responses.RequestsMock]:
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
+
+
+_FRONT_DOORS = ("http", "rest", "url", "alb")
+
+
+@pytest.fixture
+def lambda_http(request: pytest.FixtureRequest) -> Iterator[LambdaHttpClient]:
+    """A test client (an httpx.Client) in front of the configured function or template.
+
+    With a template: its APIs, function URLs and load balancers (deployed to `aws` when the
+    test uses it or deploys); the client's base URL is the only one, or the one named by
+    `@pytest.mark.lambda_http("LogicalId")`; `lambda_http.api("LogicalId")` is a client
+    for another. With a handler: the function behind an HTTP API's $default route (or the
+    marker's front_door: rest, url, alb). Every response has `.invocation`.
+    """
+    from .http import (
+        FrontDoor,
+        FrontDoors,
+        FunctionUrl,
+        HttpApi,
+        LoadBalancer,
+        RestApi,
+        from_stack,
+    )
+    from .http import from_template as doors_from_template
+
+    marker = request.node.get_closest_marker("lambda_http")
+    options = dict(marker.kwargs) if marker is not None else {}
+    api = marker.args[0] if marker is not None and marker.args else options.pop("api", None)
+    front_door = options.pop("front_door", "http")
+    timeout = options.pop("integration_timeout_s", None)
+    if options or front_door not in _FRONT_DOORS:
+        pytest.fail(
+            "pytest-lambda: @pytest.mark.lambda_http takes api, front_door "
+            f"({', '.join(_FRONT_DOORS)}) and integration_timeout_s, got "
+            f"{marker.kwargs if marker else {}!r}",
+            pytrace=False,
+        )
+    settings = _settings(request)
+    owned: FrontDoors | None = None
+    try:
+        if settings.get("template") is not None and settings.get("handler") is None:
+            if "aws" in request.fixturenames or _deploys(request, settings):
+                aws = request.getfixturevalue("aws")
+                doors = from_stack(aws.deploy(), integration_timeout_s=timeout)
+            else:
+                overrides = {
+                    k: v for k, v in settings.items() if k in ("isolation", "region", "env")
+                }
+                doors = owned = doors_from_template(
+                    settings["template"],
+                    parameter_overrides=settings.get("parameter_overrides"),
+                    integration_timeout_s=timeout,
+                    **overrides,
+                )
+        else:
+            function = request.getfixturevalue("lambda_function")
+            timed = {} if timeout is None else {"integration_timeout_s": timeout}
+            door: FrontDoor
+            if front_door == "rest":
+                door = RestApi({"ANY /{proxy+}": function, "ANY /": function}, **timed)
+            elif front_door == "url":
+                door = FunctionUrl(function)
+            elif front_door == "alb":
+                door = LoadBalancer(function)
+            else:
+                door = HttpApi({"$default": function}, **timed)
+            doors = FrontDoors([door])
+        client = doors.client(api)
+    except HarnessError as e:
+        if owned is not None:
+            owned.close()
+        pytest.fail(f"pytest-lambda: {e}", pytrace=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        if owned is not None:
+            owned.close()

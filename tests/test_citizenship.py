@@ -220,6 +220,24 @@ def test_every_fixture_of_the_plugin_counts_as_using_it(pytester: pytest.Pyteste
     assert names == PLUGIN_FIXTURES
 
 
+@pytest.mark.parametrize("marker", ["lambda_function('app.handler')", "lambda_http()"])
+def test_every_marker_of_the_plugin_counts_as_using_it(
+    pytester: pytest.Pytester, developer_machine: Path, marker: str
+) -> None:
+    pytester.makepyfile(
+        test_marked=f"""
+        import os
+        import pytest
+
+        @pytest.mark.{marker}
+        def test_marked():
+            # Guarded: the shell's profile is hidden from a test that uses the plugin.
+            assert "AWS_PROFILE" not in os.environ
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
 def test_a_projects_own_fixture_of_the_same_name_is_not_the_plugins(
     pytester: pytest.Pytester, developer_machine: Path
 ) -> None:
