@@ -126,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(handler_or_logical_id=None, *, memory_mb, timeout_s, env, isolation, "
         "template, logical_id, parameter_overrides, layers, runtime, deploy, code_dir, region, "
-        "architecture, role_policy, reserved_concurrency, name): configure the "
+        "architecture, role_policy, reserved_concurrency, name, limits): configure the "
         "lambda_function / lambda_invoke / lambda_context fixtures (a first argument without "
         "a dot is a template's logical id); the closest marker wins, setting by setting, "
         "over the lambda_* ini keys.",

@@ -295,9 +295,9 @@ class GatesPlugin:
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, object, object]:
         try:
             result = yield
-        except Exception:
-            # The test failed on its own: its failure stands, and the limits its
-            # invocations exceeded are shown beside it.
+        except BaseException:
+            # The test failed (or skipped) on its own: that outcome stands, and the limits
+            # its invocations exceeded are shown beside a failure.
             if self._test is not None:
                 self._test.beside_failure = self._judge_pending()
             raise
@@ -411,19 +411,25 @@ class GatesPlugin:
         self._write_outputs(report)
 
     def _write_outputs(self, report: RunReport) -> None:
-        outputs: list[tuple[Path | None, str, Callable[[Path], None]]] = [
+        outputs: list[tuple[Path | None, str, Callable[[Path], object]]] = [
             (self.settings.report, "report", report.write),
             (self.settings.html, "HTML report", lambda p: write_html_report(p, report)),
+            (
+                self.settings.logs_dir,
+                "logs",
+                lambda p: write_logs_dir(p, self.log_entries),
+            ),
         ]
         for path, what, write in outputs:
-            if path is not None:
+            if path is None:
+                continue
+            try:
                 write(path)
+            except OSError as e:
+                # Checked writable before the run: say what happened since, and go on.
+                self._written.append(f"pytest-lambda: could not write the {what} to {path}: {e}")
+            else:
                 self._written.append(f"pytest-lambda {what} written to {path}")
-        if self.settings.logs_dir is not None:
-            files = write_logs_dir(self.settings.logs_dir, self.log_entries)
-            self._written.append(
-                f"pytest-lambda logs written to {self.settings.logs_dir} ({len(files)} files)"
-            )
         step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if step_summary and report.records and self._mode() != "off":
             self._write_step_summary(Path(step_summary), report)

@@ -48,7 +48,7 @@ class Table:
         lines.extend(_md_row(row) for row in self.rows)
         if self.footer:
             lines.append("")
-            lines.extend(self.footer)
+            lines.extend(f"- {note}" for note in self.footer)
         return lines
 
 

@@ -255,6 +255,42 @@ def test_a_test_failing_on_its_own_shows_the_limits_it_exceeded_beside(project) 
     )
 
 
+def test_a_report_that_cannot_be_written_at_the_end_is_said_in_one_line(project) -> None:
+    project.makepyfile(
+        test_it="""
+        import os
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler")
+        def test_takes_the_path(lambda_invoke):
+            lambda_invoke({}).assert_ok()
+            os.mkdir("report.json")
+        """
+    )
+    result = project.runpytest("--lambda-report=report.json")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        ["pytest-lambda: could not write the report to report.json: [[]Errno 21[]] *"]
+    )
+
+
+def test_a_test_that_skips_itself_stays_skipped(project) -> None:
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler")
+        def test_skips(lambda_invoke):
+            lambda_invoke({"sleep": 0.3})
+            pytest.skip("not today")
+        """
+    )
+    result = project.runpytest("--lambda-max-duration-ms=100", "--lambda-report=report.json")
+    result.assert_outcomes(skipped=1)
+    report = json.loads((project.path / "report.json").read_text())
+    assert report["invocations"][0]["violations"] != []
+
+
 def test_a_bad_lambda_limits_marker_errors_its_test_in_one_line(project) -> None:
     project.makepyfile(
         test_it="""
@@ -457,7 +493,7 @@ def test_the_logs_directory_has_each_functions_logs_as_cloudwatch_shows_them(pro
     )
     result = project.runpytest("--lambda-logs-dir=logs/lambda")
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["pytest-lambda logs written to logs/lambda (2 files)"])
+    result.stdout.fnmatch_lines(["pytest-lambda logs written to logs/lambda"])
     logs = project.path / "logs" / "lambda"
     assert sorted(p.name for p in logs.iterdir()) == ["first.log", "second.log"]
     first = (logs / "first.log").read_text().splitlines()
