@@ -135,6 +135,8 @@ def test_markdown_is_the_same_table(record) -> None:
     assert markdown[2].startswith("| fn\\|pipe | 1 |")
     assert any(line.startswith("| total (3 functions) | 3 | 0 | 1 | 0 |") for line in markdown)
     inline = aggregate([record(isolation="inline")])
-    assert function_table(inline.values(), full=False).markdown()[-1].startswith(
-        "- memory: n/a for inline functions"
+    assert (
+        function_table(inline.values(), full=False)
+        .markdown()[-1]
+        .startswith("- memory: n/a for inline functions")
     )
