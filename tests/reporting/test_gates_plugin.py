@@ -530,6 +530,23 @@ def test_no_job_summary_when_nothing_was_invoked_or_the_summary_is_off(
     assert not summary.exists()
 
 
+def test_report_paths_in_the_ini_file_are_taken_from_the_rootdir(project) -> None:
+    project.makeini(
+        "[pytest]\nlambda_isolation = inline\nlambda_report = out/lambda.json\n"
+        "lambda_summary = off\n"
+    )
+    project.mkdir("tests")
+    project.path.joinpath("tests", "test_it.py").write_text(TESTS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project.path / "tests")
+        result = project.runpytest(
+            "--rootdir", str(project.path), "-c", str(project.path / "tox.ini")
+        )
+    result.assert_outcomes(passed=2)
+    assert "= pytest-lambda =" not in result.stdout.str()
+    assert json.loads((project.path / "out" / "lambda.json").read_text())["invocations"]
+
+
 def test_the_json_report_lists_the_limits_each_invocation_exceeded(project) -> None:
     project.makepyfile(test_it=TESTS)
     project.runpytest("--lambda-max-duration-ms=100", "--lambda-report=out/report.json")
