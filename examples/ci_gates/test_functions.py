@@ -43,7 +43,7 @@ def test_thumbnails_fit_in_memory(lambda_invoke):
     "export.handler",
     code_dir=FUNCTIONS,
     name="export",
-    memory_mb=2048,
+    memory_mb=1024,
     timeout_s=3,
     env=switches("EXPORT_DELAY_MS"),
 )
@@ -74,6 +74,6 @@ def test_startup_initialises_quickly():
         code_dir=FUNCTIONS,
         name="startup",
         env=switches("STARTUP_IMPORT_DELAY_MS"),
-        limits={"max_init_ms": 400},
+        limits={"max_init_ms": 1000},
     ) as function:
         assert function.invoke({}).assert_ok() == "ready"

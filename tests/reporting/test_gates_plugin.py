@@ -65,13 +65,13 @@ def test_slow(lambda_invoke):
 
 def test_a_duration_past_the_limit_fails_the_test_with_one_message(project) -> None:
     project.makepyfile(test_it=TESTS)
-    result = project.runpytest("--lambda-max-duration-ms=100")
+    result = project.runpytest("--lambda-max-duration-ms=200")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
             "*_ test_slow _*",
             "pytest-lambda: slow: Duration 3??.?? ms on a cold start exceeds max_duration_ms = "
-            "100 ms (--lambda-max-duration-ms)",
+            "200 ms (--lambda-max-duration-ms)",
             "  REPORT RequestId: *\tDuration: 3??.?? ms\tBilled Duration: * ms\tMemory Size: 128 "
             "MB\tMax Memory Used: * MB\tInit Duration: * ms",
             "*- lambda invocations -*",
@@ -84,11 +84,11 @@ def test_a_duration_past_the_limit_fails_the_test_with_one_message(project) -> N
 
 def test_ini_keys_set_the_limits_and_the_command_line_wins(project) -> None:
     project.makepyfile(test_it=TESTS)
-    project.makeini("[pytest]\nlambda_isolation = inline\nlambda_max_duration_ms = 100\n")
+    project.makeini("[pytest]\nlambda_isolation = inline\nlambda_max_duration_ms = 200\n")
     result = project.runpytest()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
-        ["*exceeds max_duration_ms = 100 ms (ini key lambda_max_duration_ms)"]
+        ["*exceeds max_duration_ms = 200 ms (ini key lambda_max_duration_ms)"]
     )
     project.runpytest("--lambda-max-duration-ms=2000").assert_outcomes(passed=2)
 
@@ -101,7 +101,7 @@ def test_the_closest_lambda_limits_marker_wins_and_the_functions_own_limits_win_
         import pytest
         from pytest_lambda import LambdaFunction
 
-        pytestmark = pytest.mark.lambda_limits(max_duration_ms=100, max_init_ms=5000)
+        pytestmark = pytest.mark.lambda_limits(max_duration_ms=200, max_init_ms=5000)
 
         @pytest.mark.lambda_limits(max_duration_ms=2000)
         @pytest.mark.lambda_function("app.handler")
@@ -130,7 +130,7 @@ def test_the_closest_lambda_limits_marker_wins_and_the_functions_own_limits_win_
         [
             "*_ test_module_marker_refuses_it _*",
             "pytest-lambda: app-handler: Duration * ms on a cold start exceeds max_duration_ms "
-            "= 100 ms (@lambda_limits)",
+            "= 200 ms (@lambda_limits)",
             "*_ test_function_made_in_the_test _*",
             "pytest-lambda: own: Duration * ms on a cold start exceeds max_duration_ms = 50 ms "
             "(the function's limits=)",
@@ -143,13 +143,13 @@ def test_cold_and_warm_durations_are_judged_apart(project) -> None:
         test_it="""
         import pytest
 
-        @pytest.mark.lambda_limits(max_duration_ms_warm=100, max_duration_ms_cold=5000)
+        @pytest.mark.lambda_limits(max_duration_ms_warm=200, max_duration_ms_cold=5000)
         @pytest.mark.lambda_function("app.handler")
         def test_slow_cold_start_is_allowed(lambda_invoke):
             lambda_invoke({"sleep": 0.3}).assert_ok()
             lambda_invoke({}).assert_ok()
 
-        @pytest.mark.lambda_limits(max_duration_ms_warm=100)
+        @pytest.mark.lambda_limits(max_duration_ms_warm=200)
         @pytest.mark.lambda_function("app.slow_when_warm")
         def test_slow_warm_invoke_is_not(lambda_invoke):
             assert lambda_invoke({}).cold_start
@@ -161,7 +161,7 @@ def test_cold_and_warm_durations_are_judged_apart(project) -> None:
     result.stdout.fnmatch_lines(
         [
             "pytest-lambda: app-slow_when_warm: Duration 3??.?? ms on a warm invoke exceeds "
-            "max_duration_ms_warm = 100 ms (@lambda_limits)",
+            "max_duration_ms_warm = 200 ms (@lambda_limits)",
         ]
     )
 
@@ -549,7 +549,7 @@ def test_report_paths_in_the_ini_file_are_taken_from_the_rootdir(project) -> Non
 
 def test_the_json_report_lists_the_limits_each_invocation_exceeded(project) -> None:
     project.makepyfile(test_it=TESTS)
-    project.runpytest("--lambda-max-duration-ms=100", "--lambda-report=out/report.json")
+    project.runpytest("--lambda-max-duration-ms=200", "--lambda-report=out/report.json")
     report = json.loads((project.path / "out" / "report.json").read_text())
     by_function = {r["function"]: r for r in report["invocations"]}
     assert by_function["quick"]["violations"] == []

@@ -178,11 +178,14 @@ def test_a_baseline_catches_slower_functions_and_new_error_kinds(project, monkey
     project.runpytest("--lambda-report=baseline.json").assert_outcomes(passed=2)
     _valid(project.path / "baseline.json")
 
-    same = project.runpytest("--lambda-baseline=baseline.json", "--lambda-max-regression-pct=500")
+    # The same run again: the allowed growth is wide enough for any load on the machine.
+    same = project.runpytest(
+        "--lambda-baseline=baseline.json", "--lambda-max-regression-pct=100000"
+    )
     assert same.ret == pytest.ExitCode.OK
     same.stdout.fnmatch_lines(
         [
-            "baseline baseline.json: regressions beyond 500% fail the run",
+            "baseline baseline.json: regressions beyond 100000% fail the run",
             "function * p95 duration * Max Memory Used * cost per 1M invocations * new error kinds",
         ]
     )
@@ -333,7 +336,7 @@ def test_merge_exits_1_on_regressions_and_refuses_what_is_not_a_report(
     monkeypatch.chdir(project.path)
     capsys.readouterr()
     merge = ["report", "merge", "shard.json", "--baseline", "baseline.json"]
-    assert cli([*merge, "--max-regression-pct", "1000"]) == 1
+    assert cli([*merge, "--max-regression-pct", "100000"]) == 1
     assert "REGRESSION flaky: failed with error kind unhandled" in capsys.readouterr().out
     (project.path / "junk.json").write_text("[]")
     assert cli(["report", "merge", "shard.json", "junk.json"]) == 2
