@@ -11,6 +11,7 @@ from .context import ClientContext, CognitoIdentity, LambdaContext
 from .errors import ErrorKind, HarnessError, LambdaError
 from .function import LambdaFunction
 from .invocation import Invocation
+from .limits import Limits
 
 # The package is where the layers are put together: every session gets what the AWS
 # layer adds to it (the guard in every worker), without the layers below importing it.
@@ -63,6 +64,7 @@ __all__ = [
     "LambdaContext",
     "LambdaError",
     "LambdaFunction",
+    "Limits",
     "RuntimeVersionWarning",
     "TemplateWarning",
     "detect_event_type",

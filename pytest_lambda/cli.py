@@ -16,6 +16,7 @@ from .config import FunctionConfig
 from .errors import CODE_NOT_FOUND_ERRORS, HarnessError
 from .function import LambdaFunction
 from .invocation import display_logs
+from .reporting.baseline import DEFAULT_MAX_REGRESSION_PCT
 from .session import current
 from .template import find_template, load_template
 
@@ -198,6 +199,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("file", help="a JSON event file, or '-' for stdin")
     validate.add_argument("--kind", default=None, help="the kind (detected when omitted)")
+
+    report = commands.add_parser(
+        "report", help="work with the JSON reports of test runs (--lambda-report)"
+    )
+    report_commands = report.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    merge = report_commands.add_parser(
+        "merge",
+        help="combine the JSON reports of a suite's shards into one summary and report",
+        description="Combine the --lambda-report files of a suite split across CI jobs: print "
+        "the summary of all their invocations, optionally write the merged JSON report, the "
+        "HTML report and compare with a baseline. The exit status is 1 when the baseline "
+        "comparison finds regressions.",
+    )
+    merge.add_argument("reports", nargs="+", metavar="REPORT", help="JSON report files")
+    merge.add_argument("-o", "--output", metavar="PATH", help="write the merged JSON report")
+    merge.add_argument("--html", metavar="PATH", help="write the HTML report")
+    merge.add_argument(
+        "--baseline", metavar="PATH", help="compare with an earlier report; regressions exit 1"
+    )
+    merge.add_argument(
+        "--max-regression-pct",
+        type=float,
+        default=DEFAULT_MAX_REGRESSION_PCT,
+        metavar="PCT",
+        help="allowed growth against the baseline, in percent "
+        f"(default {DEFAULT_MAX_REGRESSION_PCT:g})",
+    )
+    merge.add_argument("--full", action="store_true", help="list every function")
     return parser
 
 
@@ -229,6 +258,8 @@ def _run(args: argparse.Namespace) -> int:
         return _list_events()
     if args.command == "generate-event":
         return _generate(args.kind, args.fields)
+    if args.command == "report":
+        return _merge_reports(args)
     return _validate(args.file, args.kind)
 
 
@@ -506,6 +537,21 @@ def _function(aws: AWS | None, config: FunctionConfig) -> Iterator[LambdaFunctio
         return
     with LambdaFunction.from_config(config) as function:
         yield function
+
+
+def _merge_reports(args: argparse.Namespace) -> int:
+    from .reporting.merge import merge_files
+
+    lines, regressed = merge_files(
+        args.reports,
+        output=args.output,
+        html=args.html,
+        baseline=args.baseline,
+        max_regression_pct=args.max_regression_pct,
+        full=args.full,
+    )
+    print("\n".join(lines))
+    return 1 if regressed else 0
 
 
 def _read_event(source: str | None, default: str = "hello-world") -> Any:

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .errors import HarnessError
+from .limits import Limits
 from .patching import Patch, parse_patches
 from .policy import load_policy
 from .template import TemplateSource, function_settings
@@ -96,6 +97,7 @@ class FunctionConfig:
     template_source: TemplateSource | None = field(default=None, compare=False)
     # Names replaced in the function's modules ({target: replacement}; see patching.py).
     patches: tuple[Patch, ...] = ()
+    limits: Limits | None = None
 
     def __post_init__(self) -> None:
         _check_handler(self.handler)
@@ -142,6 +144,7 @@ class FunctionConfig:
         object.__setattr__(
             self, "patches", parse_patches(self.patches, picklable=self.isolation == "process")
         )
+        object.__setattr__(self, "limits", Limits.coerce(self.limits))
 
     @property
     def function_name(self) -> str:

@@ -23,6 +23,7 @@ from .context import LambdaContext, new_request_id
 from .environments.base import EnvironmentPool, ExecutionEnvironment, Slot, environment_class
 from .errors import ErrorKind, FunctionIsolationWarning, HarnessError, LambdaError
 from .invocation import Invocation
+from .limits import Limits
 from .patching import Patch, checked_patch
 from .runtime import InvokeOutcome, InvokeRequest, marshal_event
 from .session import current as current_session
@@ -77,6 +78,7 @@ class LambdaFunction:
         runtime: str = INTERPRETER_RUNTIME,
         layers: Sequence[str | os.PathLike[str]] = (),
         patches: Mapping[str, Any] | None = None,
+        limits: Limits | Mapping[str, Any] | None = None,
     ) -> None:
         self.config = FunctionConfig(
             handler=handler,
@@ -94,6 +96,7 @@ class LambdaFunction:
             layers=layers,
             # A {target: replacement} mapping, checked into Patches.
             patches=patches,  # type: ignore[arg-type]
+            limits=Limits.coerce(limits),
         )
         self._setup()
 
@@ -505,6 +508,8 @@ class LambdaFunction:
             platform_error_type=platform_error,
             init_logs=init_logs,
             function_logs=outcome.logs,
+            isolation=self.config.isolation,
+            limits=self.config.limits,
         )
 
     def _rejected(self, request_id: str, error: LambdaError) -> Invocation:
@@ -523,6 +528,8 @@ class LambdaFunction:
             cost_usd=0.0,
             architecture=self.config.architecture,
             served=False,
+            isolation=self.config.isolation,
+            limits=self.config.limits,
         )
 
 

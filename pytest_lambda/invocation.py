@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import report
-from .config import Architecture
+from .config import Architecture, Isolation
 from .errors import CODE_NOT_FOUND_ERRORS, ErrorKind, LambdaError
+from .limits import Limits
 from .runtime import Status, decode_json
 
 _LOG_TAIL_LINES = 20
@@ -40,6 +41,10 @@ class Invocation:
     platform_error_type: str | None = field(default=None, repr=False)
     init_logs: str = field(default="", repr=False)
     function_logs: str = field(default="", repr=False)
+    # What the run's gates need to judge this invoke: where it ran (inline, Max Memory
+    # Used is the test process's) and the function's own limits.
+    isolation: Isolation = field(default="process", repr=False)
+    limits: Limits | None = field(default=None, repr=False)
 
     @functools.cached_property
     def report_line(self) -> str:

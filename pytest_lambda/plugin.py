@@ -16,7 +16,7 @@ import os
 import socket
 import warnings
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,7 +30,7 @@ from .environments.process import registry as process_registry
 from .errors import HarnessError
 from .function import LambdaFunction
 from .invocation import Invocation, display_logs
-from .reporting import aggregate, summary_lines, write_json_report
+from .reporting import gates
 from .session import Session, Stage, open_session
 from .template import find_template
 
@@ -111,13 +111,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("lambda_preload", _PRELOAD_HELP, type="args", default=[])
     parser.addini("lambda_deploy", _DEPLOY_HELP, type="bool", default=False)
     parser.addini("lambda_guard", _GUARD_HELP, default="used")
-    group = parser.getgroup("lambda", "AWS Lambda handlers (pytest-lambda)")
-    group.addoption(
-        "--lambda-report",
-        metavar="PATH",
-        default=None,
-        help="Write every invocation and per-function aggregates to PATH as JSON.",
-    )
+    gates.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -132,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(handler_or_logical_id=None, *, memory_mb, timeout_s, env, isolation, "
         "template, logical_id, parameter_overrides, layers, runtime, deploy, code_dir, region, "
-        "architecture, role_policy, reserved_concurrency, name): configure the "
+        "architecture, role_policy, reserved_concurrency, name, limits): configure the "
         "lambda_function / lambda_invoke / lambda_context fixtures (a first argument without "
         "a dot is a template's logical id); the closest marker wins, setting by setting, "
         "over the lambda_* ini keys.",
@@ -149,13 +143,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "to by default (logical id), or for a handler without a template the front door in "
         "front of it (http, rest, url or alb); a smaller integration timeout for tests.",
     )
+    config.addinivalue_line("markers", gates.describe_marker())
+    # Gate settings are checked first: a bad one stops the run before anything starts.
+    run_gates = gates.register(config)
     session = open_session()
     config.stash[_session_key] = session
     recorder = _Recorder()
     config.stash[_recorder_key] = recorder
     session.add_listener(recorder.record)
-    if config.pluginmanager.hasplugin("xdist"):
-        config.pluginmanager.register(_XdistRecords(recorder), "pytest-lambda-xdist")
+    session.add_listener(run_gates.record)
     preload = config.getini("lambda_preload")
     if preload:
         process_registry.configure(preload=preload, session=session)
@@ -180,36 +176,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @dataclass
 class _Recorder:
-    """A record of every invocation of the run, and the test being run's invocations.
+    """The invocations of the test being run, shown when it fails.
 
-    The run keeps records (plain dicts), not Invocations: those hold logs and payloads,
-    and a long run would keep them all alive.
+    The run's own record of every invocation, its summary and its reports are the gates'
+    (pytest_lambda.reporting.gates).
     """
 
-    records: list[dict[str, Any]] = field(default_factory=list)
     current: list[Invocation] | None = None
-    current_test: str | None = None
 
     def record(self, invocation: Invocation) -> None:
-        record = invocation.to_record()
-        record["test"] = self.current_test
-        self.records.append(record)
         if self.current is not None:
             self.current.append(invocation)
-
-
-class _XdistRecords:
-    """Brings the records of pytest-xdist workers to the controller's summary and report."""
-
-    def __init__(self, recorder: _Recorder) -> None:
-        self._recorder = recorder
-
-    def pytest_testnodedown(self, node: Any, error: object) -> None:
-        output = getattr(node, "workeroutput", {})
-        self._recorder.records.extend(output.get(_WORKER_OUTPUT_KEY, []))
-
-
-_WORKER_OUTPUT_KEY = "pytest_lambda_records"
 
 
 _recorder_key = pytest.StashKey[_Recorder]()
@@ -249,7 +226,6 @@ def _is_guarded(item: pytest.Item) -> bool:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     recorder = item.config.stash[_recorder_key]
     recorder.current = item.stash.setdefault(_invocations_key, [])
-    recorder.current_test = item.nodeid
     lambda_session = item.config.stash[_session_key]
     view = guard(lambda_session) if _is_guarded(item) else None
     if view is not None:
@@ -261,7 +237,6 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     finally:
         recorder.current = None
-        recorder.current_test = None
         lambda_session.test_variables = None
         if nextitem is None or not _uses_fixture(nextitem, "aws"):
             # moto's mock stays started only while tests in a row use `aws`: the next
@@ -274,14 +249,6 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
             # The next test finds the socket module as the standard library made it,
             # even if this one invoked inline functions (which held the guard meanwhile).
             held.settle()
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    workeroutput = getattr(session.config, "workeroutput", None)
-    recorder = session.config.stash.get(_recorder_key, None)
-    if workeroutput is not None and recorder is not None:
-        # An xdist worker: the controller prints the summary for the whole run.
-        workeroutput[_WORKER_OUTPUT_KEY] = recorder.records
 
 
 @pytest.hookimpl(wrapper=True)
@@ -510,20 +477,6 @@ def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
         region=config.region,
         account_id=config.account_id,
     )
-
-
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    recorder = config.stash.get(_recorder_key, None)
-    if recorder is None or not recorder.records or hasattr(config, "workeroutput"):
-        return
-    functions = aggregate(recorder.records)
-    terminalreporter.section("pytest-lambda")
-    for line in summary_lines(functions):
-        terminalreporter.write_line(line)
-    path = config.getoption("--lambda-report")
-    if path:
-        write_json_report(path, recorder.records, functions)
-        terminalreporter.write_line(f"pytest-lambda report written to {path}")
 
 
 @pytest.fixture

@@ -25,3 +25,9 @@ def handlers_dir() -> Path:
 def code_dir(handlers_dir: Path) -> Path:
     """Where make_function's handlers are: tests/handlers here."""
     return handlers_dir
+
+
+@pytest.fixture(autouse=True)
+def _no_github_job_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest runs inside tests (pytester) write no job summary of their own to a CI job."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)

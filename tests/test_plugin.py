@@ -299,9 +299,9 @@ def test_json_report_and_summary_table(project: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*= pytest-lambda =*",
-            "function * invokes errors timeouts  cold *p50 ms *max MB *cost USD",
-            "app-handler * 2 * 0 * 0 * 1 *",
-            "app-fail * 1 * 1 * 0 * 1 *",
+            "function * invokes * cold * errors * throttles * p50 ms * p95 ms * max ms *",
+            "app-fail * 1 * 1 * 1 * 0 *unhandled 1",
+            "app-handler * 2 * 1 * 0 * 0 *",
             "pytest-lambda report written to report.json",
         ]
     )
@@ -369,7 +369,7 @@ def test_xdist_workers_report_to_the_controller(project: pytest.Pytester) -> Non
     )
     result = project.runpytest_subprocess("-n", "2", "--lambda-report=report.json")
     result.assert_outcomes(passed=4)
-    result.stdout.fnmatch_lines(["*= pytest-lambda =*", "app-handler * 4 * 0 * 0 * 4 *"])
+    result.stdout.fnmatch_lines(["*= pytest-lambda =*", "app-handler * 4 * 4 * 0 * 0 *"])
     report = json.loads((project.path / "report.json").read_text())
     assert len(report["invocations"]) == 4
     assert {r["test"] for r in report["invocations"]} == {

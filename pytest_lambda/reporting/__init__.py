@@ -1,13 +1,22 @@
-"""What a run reports about its invocations: per-function aggregates, the summary table
-printed at the end of a run, and the JSON report (`--lambda-report=PATH`).
+"""What a run reports about its invocations: limits judged where each test runs, the
+summary printed at the end of a run, baselines, and the JSON, HTML and log-file reports.
 
-Records are plain dicts (`Invocation.to_record()` plus the test's node id): a long run
-keeps one per invoke, without the logs and payloads an Invocation holds.
+A run keeps one `InvocationRecord` per invoke (not the Invocation, which holds payloads
+and logs); `GatesPlugin` (gates.py) is the pytest side, registered by the plugin.
 """
 
 from __future__ import annotations
 
-from .json_report import write_json_report
-from .summary import aggregate, summary_lines
+from .json_report import RunReport, load_report, report_schema, schema_errors
+from .records import InvocationRecord
+from .stats import FunctionStats, aggregate
 
-__all__ = ["aggregate", "summary_lines", "write_json_report"]
+__all__ = [
+    "FunctionStats",
+    "InvocationRecord",
+    "RunReport",
+    "aggregate",
+    "load_report",
+    "report_schema",
+    "schema_errors",
+]
