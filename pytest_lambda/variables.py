@@ -60,7 +60,7 @@ def function_variables(
             "_HANDLER": config.handler,
             "AWS_REGION": config.region,
             "AWS_DEFAULT_REGION": config.region,
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime_identifier}",
             "AWS_LAMBDA_FUNCTION_NAME": config.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
@@ -77,4 +77,9 @@ def function_variables(
     if overlay:
         variables.update(overlay)
     variables.update(config.env)
+    if config.log_format == "JSON":
+        # Lambda tells the runtime its logging controls; the runtime formats its records as
+        # JSON and sets the root logger's level from them (INFO unless configured).
+        variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level or "INFO"
     return variables

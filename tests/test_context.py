@@ -257,12 +257,17 @@ def test_a_given_context_is_what_the_handler_sees(make_function) -> None:
     assert seen["tenant_id"] == "tenant-a"
 
 
-def test_context_log_inside_the_handler_goes_to_the_function_log(make_function) -> None:
+def test_context_log_writes_one_record_per_call_to_the_function_log(make_function) -> None:
+    # Each call is one frame on the runtime's telemetry descriptor: one CloudWatch event,
+    # never glued to the next, with no line end added.
     invocation = make_function("app.context_log").invoke({})
     invocation.assert_ok()
+    function_records = [r for r in invocation.log_records if r.origin == "function"]
+    assert [r.text for r in function_records] == ["first", "42", "\n"]
+    assert {r.level for r in function_records} == {None}
     start = f"START RequestId: {invocation.request_id} Version: $LATEST\n"
     end = f"END RequestId: {invocation.request_id}\n"
-    assert start + "first42\n" + end in invocation.logs
+    assert start + "first\n42\n\n" + end in invocation.logs
 
 
 def test_repr_names_the_attributes() -> None:

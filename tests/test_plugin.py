@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -201,7 +202,7 @@ def test_failing_test_shows_its_invocations_logs_and_report(project: pytest.Pyte
             '*error payload: {"errorMessage": "bad input", "errorType": "ValueError"*',
             "*- lambda invocations -*",
             "--- app-fail *: error (ValueError)",
-            "INIT_START Runtime Version: python:3.12.v38*",
+            f"INIT_START Runtime Version: python:{sys.version_info[0]}.{sys.version_info[1]}.v38*",
             "START RequestId: * Version: $LATEST",
             "about to fail",
             "[[]ERROR[]] ValueError: bad input",

@@ -63,8 +63,8 @@ def test_cost_of_one_gb_second() -> None:
 def test_start_end_and_init_start_lines() -> None:
     assert report.start_line(RID) == f"START RequestId: {RID} Version: $LATEST\n"
     assert report.end_line(RID) == f"END RequestId: {RID}\n"
-    line = report.init_start_line("eu-west-1")
-    assert line.startswith("INIT_START Runtime Version: python:3.12.v")
+    line = report.init_start_line("eu-west-1", "python3.13")
+    assert line.startswith("INIT_START Runtime Version: python:3.13.v38\t")
     assert "\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:" in line
     assert line.endswith("\n")
 

@@ -67,7 +67,8 @@ def awslambdaric_dir() -> str:
 
 
 def lambda_variables(scenario: Scenario, code_dir: Path, tmp_dir: Path) -> dict[str, str]:
-    """The variables Lambda gives a function (LAMBDA_FACTS.md), for this interpreter."""
+    """The variables Lambda gives a function (the developer guide's list), for this
+    interpreter."""
     name = scenario.function_name
     today = datetime.datetime.now(datetime.timezone.utc)
     variables = {name: os.environ[name] for name in HOST_VARIABLES if name in os.environ}
@@ -394,7 +395,7 @@ def response_text(
 
 def runtime_view(scenario: Scenario, result: RuntimeInvoke, side: Side) -> dict[str, str]:
     if scenario.raw_events and scenario.invoke_api_rejects:
-        # LAMBDA_FACTS_2 §4: the Invoke API refuses a body that is not JSON.
+        # The Invoke API refuses a body that is not JSON (400 InvalidRequestContentException).
         return {"response": "StatusCode: 400\nError: InvalidRequestContentException"}
     if result.error is not None:
         response = response_text(result.status_code, "Unhandled", result.error, side)
@@ -402,14 +403,41 @@ def runtime_view(scenario: Scenario, result: RuntimeInvoke, side: Side) -> dict[
         response = response_text(result.status_code, None, result.response or b"", side)
     view = {"response": response}
     if result.init_records is not None:
-        view["init log"] = normalise(render_records(result.init_records), side)
-    view["log"] = normalise(render_records(result.records), side)
+        view["init log"] = normalise(render_records(runtime_records(result.init_records)), side)
+    view["log"] = normalise(render_records(runtime_records(result.records)), side)
     return view
 
 
-def render_records(records: list[Record]) -> str:
-    """Records as one text, each ending with a line end (how the harness writes its logs)."""
-    return "".join(r.text if r.text.endswith("\n") else r.text + "\n" for r in records)
+# The runtime's frame types (awslambdaric's lambda_runtime_log_utils) -> the record's level.
+_FRAME_LEVELS = {
+    0xA55A000A: "DEBUG",
+    0xA55A000B: "DEBUG",
+    0xA55A000E: "INFO",
+    0xA55A000F: "INFO",
+    0xA55A0012: "WARNING",
+    0xA55A0013: "WARNING",
+    0xA55A0016: "ERROR",
+    0xA55A0017: "ERROR",
+    0xA55A001A: "CRITICAL",
+    0xA55A001B: "CRITICAL",
+}
+# Ends every record in a rendered log, with the record's level when it has one: record
+# boundaries (one multi-line record or several) and levels are compared, not only text.
+RECORD_MARK = " \u2016"
+
+
+def render_records(records: list[tuple[str, str | None]]) -> str:
+    """Records (text, level) as one text, each closed by the record mark (and its level)
+    and a line end."""
+    parts = []
+    for text, level in records:
+        body = text[:-1] if text.endswith("\n") else text
+        parts.append(f"{body}{RECORD_MARK}{level or ''}\n")
+    return "".join(parts)
+
+
+def runtime_records(records: list[Record]) -> list[tuple[str, str | None]]:
+    return [(r.text, _FRAME_LEVELS.get(r.frame_type or 0)) for r in records]
 
 
 def harness_view(scenario: Scenario, result: HarnessInvoke, side: Side) -> dict[str, str]:
@@ -430,10 +458,10 @@ def harness_view(scenario: Scenario, result: HarnessInvoke, side: Side) -> dict[
     else:
         response = response_text(status_code, None, invocation.response_payload or b"", side)
     view = {"response": response}
-    init_log, log = split_harness_logs(invocation)
-    if invocation.cold_start:
-        view["init log"] = normalise(init_log, side)
-    view["log"] = normalise(log, side)
+    init_log, log = split_harness_records(invocation)
+    if invocation.init_duration_ms is not None or invocation.init_reports:
+        view["init log"] = normalise(render_records(init_log), side)
+    view["log"] = normalise(render_records(log), side)
     return view
 
 
@@ -441,24 +469,17 @@ def harness_view(scenario: Scenario, result: HarnessInvoke, side: Side) -> dict[
 ESCAPED = "escaped"
 
 
-_INIT_REPORT = re.compile(r"INIT_REPORT Init Duration: [^\n]*\n")
-
-
-def split_harness_logs(invocation: Invocation) -> tuple[str, str]:
-    """`Invocation.logs` -> (Init output, invoke output): the text between INIT_START and
-    START, and between START and END, without the platform's own lines."""
-    logs = invocation.logs
-    request_id = invocation.request_id
-    start = logs.find(f"START RequestId: {request_id} Version: ")
-    end = logs.rfind(f"END RequestId: {request_id}\n")
-    if start < 0 or end < start:
-        return logs, ""
-    init = logs[:start]
-    if init.startswith("INIT_START "):
-        init = init[init.index("\n") + 1 :]
-    init = _INIT_REPORT.sub("", init)
-    body_start = logs.index("\n", start) + 1
-    return init, logs[body_start:end]
+def split_harness_records(
+    invocation: Invocation,
+) -> tuple[list[tuple[str, str | None]], list[tuple[str, str | None]]]:
+    """The function's records of the Init phase, and of the invoke phase (Init run again
+    within the request included), without the platform's own."""
+    init: list[tuple[str, str | None]] = []
+    invoke: list[tuple[str, str | None]] = []
+    for record in invocation.log_records:
+        if record.origin == "function":
+            (init if record.phase == "init" else invoke).append((record.text, record.level))
+    return init, invoke
 
 
 # ---------------------------------------------------------------- the report

@@ -211,6 +211,7 @@ class RuntimeClientEnvironment:
         os.unlink(path)
         self._log_offset = 0
         self._process: subprocess.Popen[bytes] | None = None
+        self._processes: list[subprocess.Popen[bytes]] = []
         self._init_failed: RuntimeInvoke | None = None
         self.exit_detail: str | None = None
 
@@ -250,11 +251,11 @@ class RuntimeClientEnvironment:
         return outcome
 
     def close(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._process.pid, signal.SIGKILL)
-        if self._process is not None:
-            self._process.wait()
+        for process in self._processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         # Release GET /next requests still waiting for work, then stop the server.
         self._server.closing = True
         for _ in range(4):
@@ -287,6 +288,7 @@ class RuntimeClientEnvironment:
             pass_fds=(self._log_fd,),
             start_new_session=True,
         )
+        self._processes.append(self._process)
         while True:
             call = self._next_call()
             if call is None or call.kind == "next":
@@ -298,12 +300,21 @@ class RuntimeClientEnvironment:
         return self._take_records()
 
     def _failed_init(self, request_id: str, init_records: list[Record]) -> RuntimeInvoke:
+        """Lambda runs a failed Init again within the request that started it ("suppressed
+        init", as the developer guide's execution environment lifecycle describes it): a
+        second runtime, whose output belongs to the invoke; its failure is the invoke's
+        answer (the payload it posted to /init/error, or the platform's for its exit)."""
+        self._process = None
+        self._init_failed = None
+        self.exit_detail = None
+        records = self._start()
         if self._init_failed is not None:
-            # The payload the runtime posted to /init/error is what the invoke returns.
             error = self._init_failed.error
+        elif self.exit_detail is not None:
+            error = _exit_error(request_id, self.exit_detail)
         else:
-            error = _exit_error(request_id, self.exit_detail or "")
-        return RuntimeInvoke(request_id, error=error, init_records=init_records, records=[])
+            raise RuntimeError("Init failed once, then succeeded: no scenario does that")
+        return RuntimeInvoke(request_id, error=error, init_records=init_records, records=records)
 
     def _next_call(self) -> _Call | None:
         """The runtime's next Runtime API call, or None once it has exited."""
@@ -374,7 +385,7 @@ def _exit_detail(returncode: int) -> str:
 
 
 def _exit_error(request_id: str, detail: str) -> dict[str, Any]:
-    """The platform's payload for a runtime that exited (LAMBDA_FACTS: Runtime.ExitError)."""
+    """The platform's payload for a runtime that exited: Runtime.ExitError."""
     return {
         "errorType": "Runtime.ExitError",
         "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {detail}",

@@ -571,7 +571,6 @@ add(
         os.close(2)
         raise ValueError("raised with stdout and stderr closed")
 """,
-    inline_limit="closing fds 1 and 2 would close the test process's own",
 )
 
 # ---------------------------------------------------------------- unmarshal (raw bodies)
@@ -1094,11 +1093,16 @@ add(
     # runtime lives, the private /tmp stand-in.
     MASKED = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
               "LAMBDA_RUNTIME_DIR", "TMPDIR"}
+    # The harness's guard (a deliberate difference, in the README's fidelity notes): the
+    # function's SDK must not read the developer's AWS configuration or reach for EC2's
+    # instance metadata.
+    GUARD = {"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED"}
 
     def handler(event, context):
         return {name: "<set>" if name in MASKED else value
                 for name, value in sorted(os.environ.items())
-                if name not in HOST and not name.startswith(("COV_CORE_", "COVERAGE_"))}
+                if name not in HOST | GUARD
+                and not name.startswith(("COV_CORE_", "COVERAGE_"))}
 """,
 )
 add(
