@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import sys
 import time
 import uuid
@@ -134,6 +135,9 @@ def client_context_from_header(
     return client_context, w3c
 
 
+_NO_W3C: dict[str, str] = {}
+
+
 def identity_from_header(data: Mapping[str, Any] | None) -> CognitoIdentity:
     identity = CognitoIdentity()
     if data is not None:
@@ -142,17 +146,32 @@ def identity_from_header(data: Mapping[str, Any] | None) -> CognitoIdentity:
     return identity
 
 
+# The harness's own random numbers (ids): a generator of its own, seeded from the
+# system's and seeded again in every forked process, so that neither a test's
+# random.seed() nor a fork repeats them, without a system call per id.
+_RANDOM = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_RANDOM.seed)
+
+
+def random_hex(digits: int) -> str:
+    """`digits` random hexadecimal digits (an even number)."""
+    return _RANDOM.getrandbits(digits * 4).to_bytes(digits // 2, "big").hex()
+
+
 def new_request_id() -> str:
     """A random (version 4) UUID string, as Lambda's request ids are.
 
-    Formatted by hand from 16 random bytes: uuid.uuid4() costs more than the whole
-    inline invoke budget allows.
+    Formatted by hand: uuid.uuid4() costs more than the whole inline invoke budget allows.
     """
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    n = (_RANDOM.getrandbits(128) & _UUID_RANDOM_BITS) | _UUID_VERSION_4
+    h = n.to_bytes(16, "big").hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-_VARIANT = "89ab"
+# A version 4 UUID: version 4, variant 10, the other 122 bits random.
+_UUID_RANDOM_BITS = 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF
+_UUID_VERSION_4 = 0x00000000_0000_4000_8000_000000000000
 
 
 def new_log_stream_name(version: str = "$LATEST", when: float | None = None) -> str:
@@ -256,16 +275,22 @@ class LambdaContext:
         """The context the runtime builds for one request, from the Runtime API's headers
         and, read afresh each time, the function's variables."""
         context = cls.__new__(cls)
-        environ = os.environ
         context.aws_request_id = request_id
-        context.log_group_name = environ.get("AWS_LAMBDA_LOG_GROUP_NAME")  # type: ignore[assignment]
-        context.log_stream_name = environ.get("AWS_LAMBDA_LOG_STREAM_NAME")  # type: ignore[assignment]
-        context.function_name = environ.get("AWS_LAMBDA_FUNCTION_NAME")  # type: ignore[assignment]
-        context.memory_limit_in_mb = environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")  # type: ignore[assignment]
-        context.function_version = environ.get("AWS_LAMBDA_FUNCTION_VERSION")  # type: ignore[assignment]
+        (
+            context.log_group_name,
+            context.log_stream_name,
+            context.function_name,
+            context.memory_limit_in_mb,
+            context.function_version,
+        ) = _context_variables()
         context.invoked_function_arn = invoked_function_arn
         context.tenant_id = tenant_id
-        context.client_context, context._w3c = client_context_from_header(client_context)
+        if client_context is None:
+            context.client_context = None
+            # Never handed out: w3c() returns a copy.
+            context._w3c = _NO_W3C
+        else:
+            context.client_context, context._w3c = client_context_from_header(client_context)
         context.identity = identity_from_header(identity)
         context._qualified_arn = None
         context._deadline_ms = deadline_ms
@@ -302,6 +327,36 @@ class LambdaContext:
             f"identity={self.identity},"
             f"tenant_id={self.tenant_id}])"
         )
+
+
+_CONTEXT_VARIABLES = (
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+)
+_CONTEXT_KEYS = tuple(os.environ.encodekey(name) for name in _CONTEXT_VARIABLES)
+
+
+class _ReadVariables:
+    """The context's variables as last read, to skip decoding them again when unchanged."""
+
+    raw: tuple[Any, ...] = ()
+    values: tuple[Any, ...] = ()
+
+
+def _context_variables() -> tuple[Any, ...]:
+    """The variables the runtime reads for every request's context (None when unset),
+    read from os.environ's own mapping: os.environ.get would decode each one each time."""
+    get = os.environ._data.get  # type: ignore[attr-defined]
+    group, stream, name, memory, version = _CONTEXT_KEYS
+    raw = (get(group), get(stream), get(name), get(memory), get(version))
+    if raw != _ReadVariables.raw:
+        decode = os.environ.decodevalue
+        _ReadVariables.values = tuple(None if value is None else decode(value) for value in raw)
+        _ReadVariables.raw = raw
+    return _ReadVariables.values
 
 
 def caller_headers(context: LambdaContext) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from . import report
@@ -23,7 +23,7 @@ from .context import LambdaContext, caller_headers, new_request_id, qualified_ar
 from .environments.base import EnvironmentPool, ExecutionEnvironment, Slot, environment_class
 from .environments.shared import timed_out
 from .errors import ErrorKind, HarnessError, LambdaError
-from .invocation import INVALID_REQUEST_CONTENT, Invocation
+from .invocation import INVALID_REQUEST_CONTENT, InitLifecycle, Invocation
 from .logs import LogRecord
 from .runtime import (
     InitOutcome,
@@ -115,6 +115,11 @@ class LambdaFunction:
         # processes serve requests side by side.
         self._serial = self._environment_class.shares_process
         self._code_dir = str(self.config.code_path)
+        # What every invocation of the function repeats, worked out once.
+        self._name = self.config.function_name
+        self._price_per_ms = report.price_per_ms(
+            self.config.memory_mb, self.config.architecture, self.config.ephemeral_storage_mb
+        )
 
     @property
     def name(self) -> str:
@@ -317,12 +322,12 @@ class LambdaFunction:
             request.deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
             outcome = environment.invoke(request)
             return self._served(slot, environment, request.request_id, outcome, started_at)
-        lifecycle = _Lifecycle(init_start=new)
+        lifecycle = InitLifecycle(init_start=new)
         init_duration_ms: float | None = None
         if lifecycle.init_start:
             # The Init phase of a new environment: 10 seconds at most.
             init = environment.init(request.request_id, INIT_TIMEOUT_S)
-            lifecycle.init_records = init.records
+            lifecycle.init_records = list(init.records)
             if init.error is None:
                 init_duration_ms = init.duration_ms
             else:
@@ -373,7 +378,7 @@ class LambdaFunction:
         *,
         cold_start: bool = False,
         init_duration_ms: float | None = None,
-        lifecycle: _Lifecycle | None = None,
+        lifecycle: InitLifecycle | None = None,
         platform_error: str | None = None,
     ) -> Invocation:
         memory_mb = environment.max_memory_used_mb()
@@ -400,7 +405,7 @@ class LambdaFunction:
             platform_status = "error"
         config = self.config
         invocation = Invocation(
-            function_name=config.function_name,
+            function_name=self._name,
             request_id=request_id,
             status=outcome.status,
             error=outcome.error,
@@ -410,9 +415,7 @@ class LambdaFunction:
             cold_start=cold_start,
             memory_size_mb=config.memory_mb,
             max_memory_used_mb=memory_mb,
-            cost_usd=report.cost_usd(
-                config.memory_mb, billed, config.architecture, config.ephemeral_storage_mb
-            ),
+            cost_usd=report.PRICE_PER_REQUEST_USD + billed * self._price_per_ms,
             architecture=config.architecture,
             response_payload=outcome.response,
             code_dir=self._code_dir,
@@ -420,13 +423,9 @@ class LambdaFunction:
             platform_error_type=platform_error,
             config=config,
             started_at=started_at,
+            lifecycle=lifecycle,
             function_records=outcome.records,
         )
-        if lifecycle is not None:
-            invocation.init_start = lifecycle.init_start
-            invocation.init_records = lifecycle.init_records
-            invocation.init_reports = tuple(lifecycle.reports)
-            invocation.reinit_records = lifecycle.reinit_records
         return invocation
 
     def _rejected(self, request_id: str, error: LambdaError) -> Invocation:
@@ -461,16 +460,6 @@ def _response_too_large(outcome: InvokeOutcome) -> InvokeOutcome:
         f"payload size ({MAX_RESPONSE_BYTES} bytes).",
     )
     return InvokeOutcome("error", None, error, outcome.duration_ms, outcome.records)
-
-
-@dataclass
-class _Lifecycle:
-    """What the platform logs of the Init phases that came before a request was served."""
-
-    init_start: bool
-    init_records: list[LogRecord] = field(default_factory=list)
-    reports: list[report.InitReport] = field(default_factory=list)
-    reinit_records: list[LogRecord] = field(default_factory=list)
 
 
 def _init_report(init: InitOutcome, phase: str) -> report.InitReport:

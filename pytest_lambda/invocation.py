@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,15 +43,16 @@ class Invocation:
     platform_status: str | None = field(default=None, repr=False)
     platform_error_type: str | None = field(default=None, repr=False)
     config: FunctionConfig | None = field(default=None, repr=False)
-    # When the request arrived (epoch seconds), and what Init did before it was served:
-    # INIT_START on a new environment, the function's records during Init, the Init that
-    # did not complete (INIT_REPORT), the records of Init run again within the request.
+    # When the request arrived (epoch seconds), what Init did before it was served (None
+    # on a warm invoke), and the function's records while it was served.
     started_at: float = field(default=0.0, repr=False)
-    init_start: bool = field(default=False, repr=False)
-    init_records: list[LogRecord] = field(default_factory=list, repr=False)
-    init_reports: tuple[report.InitReport, ...] = field(default=(), repr=False)
-    reinit_records: list[LogRecord] = field(default_factory=list, repr=False)
-    function_records: list[LogRecord] = field(default_factory=list, repr=False)
+    lifecycle: InitLifecycle | None = field(default=None, repr=False)
+    function_records: Sequence[LogRecord] = field(default=(), repr=False)
+
+    @property
+    def init_reports(self) -> tuple[report.InitReport, ...]:
+        """The Inits that did not complete before this request was served (INIT_REPORT)."""
+        return tuple(self.lifecycle.reports) if self.lifecycle is not None else ()
 
     @functools.cached_property
     def report_line(self) -> str:
@@ -86,17 +87,19 @@ class Invocation:
         system_rank = _rank(config.system_log_level if config is not None else None, "INFO")
         keep = _application_filter(application_rank) if json_format else None
         records: list[LogRecord] = []
-        if self.init_start:
-            records.append(platform.init_start())
-        records.extend(_filtered(self.init_records, keep))
-        if json_format and self.init_start and system_rank <= _DEBUG:
-            records.append(platform.init_runtime_done())
-        reports = list(self.init_reports)
-        if reports and reports[0].phase == "init":
-            records.append(platform.init_report(reports.pop(0)))
-        records.extend(_filtered(self.reinit_records, keep))
-        for init_report in reports:
-            records.append(platform.init_report(init_report))
+        lifecycle = self.lifecycle
+        if lifecycle is not None:
+            if lifecycle.init_start:
+                records.append(platform.init_start())
+            records.extend(_filtered(lifecycle.init_records, keep))
+            if json_format and lifecycle.init_start and system_rank <= _DEBUG:
+                records.append(platform.init_runtime_done())
+            reports = list(lifecycle.reports)
+            if reports and reports[0].phase == "init":
+                records.append(platform.init_report(reports.pop(0)))
+            records.extend(_filtered(lifecycle.reinit_records, keep))
+            for init_report in reports:
+                records.append(platform.init_report(init_report))
         if not json_format or system_rank <= _INFO:
             records.append(platform.start())
         records.extend(_filtered(self.function_records, keep))
@@ -116,16 +119,23 @@ class Invocation:
         (or their JSON records under the JSON log format), one event after another."""
         return render(self.log_records)
 
-    @functools.cached_property
+    @property
     def result(self) -> Any:
         """The decoded response (JSON), the raw bytes a handler returned, or None on error."""
-        if self.error is not None or self.response_payload is None:
-            return None
-        try:
-            return decode_json(self.response_payload)
-        except ValueError:
-            # The handler returned raw bytes that are not JSON: they arrive as they are.
-            return self.response_payload
+        # Decoded once, kept by hand: functools.cached_property takes a lock on each first
+        # read, which costs more than decoding a small response.
+        cache = self.__dict__
+        if "_result" in cache:
+            return cache["_result"]
+        value: Any = None
+        if self.error is None and self.response_payload is not None:
+            try:
+                value = decode_json(self.response_payload)
+            except ValueError:
+                # The handler returned raw bytes that are not JSON: they arrive as they are.
+                value = self.response_payload
+        cache["_result"] = value
+        return value
 
     @property
     def ok(self) -> bool:
@@ -290,9 +300,21 @@ def _application_filter(minimum: int) -> Callable[[LogRecord], bool]:
 
 
 def _filtered(
-    records: list[LogRecord], keep: Callable[[LogRecord], bool] | None
-) -> list[LogRecord]:
+    records: Sequence[LogRecord], keep: Callable[[LogRecord], bool] | None
+) -> Sequence[LogRecord]:
     return records if keep is None else [record for record in records if keep(record)]
+
+
+@dataclass(slots=True)
+class InitLifecycle:
+    """What the platform logs of the Init that came before a request was served: INIT_START
+    (a new environment), the function's records during Init, the Inits that did not
+    complete (INIT_REPORT), the records of Init run again within the request."""
+
+    init_start: bool
+    init_records: list[LogRecord] = field(default_factory=list)
+    reports: list[report.InitReport] = field(default_factory=list)
+    reinit_records: list[LogRecord] = field(default_factory=list)
 
 
 class _PlatformRecords:

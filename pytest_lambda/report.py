@@ -46,11 +46,17 @@ def end_line(request_id: str) -> str:
 def billed_duration_ms(
     duration_ms: float, init_duration_ms: float | None = None, *, granularity_ms: int = 1
 ) -> int:
-    """Billed Duration: rounded up to the granularity (1 ms since Dec 2020, 100 ms before).
+    """Billed Duration: rounded up to the granularity (1 ms since Dec 2020, 100 ms before),
+    after rounding to the nanosecond (a float's noise is not a millisecond more).
 
     Since Aug 2025 a cold start's Init Duration is billed with the invoke.
     """
-    total = duration_ms + (init_duration_ms or 0.0)
+    total = duration_ms + init_duration_ms if init_duration_ms else duration_ms
+    if granularity_ms == 1:
+        # The common case, without round() and math.ceil (an inline invoke's budget).
+        whole = int(total)
+        billed = whole + 1 if total - whole >= 5e-7 else whole
+        return billed if billed > 1 else 1
     billed = math.ceil(round(total, 6) / granularity_ms) * granularity_ms
     return max(billed, granularity_ms)
 
@@ -63,14 +69,20 @@ def cost_usd(
 ) -> float:
     """The request charge plus this invoke's duration charge (memory, and ephemeral storage
     beyond the included 512 MB), at list price."""
-    seconds = billed_ms / 1000
-    gb_seconds = memory_mb / 1024 * seconds
-    storage_gb_seconds = max(ephemeral_storage_mb - INCLUDED_STORAGE_MB, 0) / 1024 * seconds
-    return (
-        PRICE_PER_REQUEST_USD
-        + gb_seconds * PRICE_PER_GB_SECOND_USD[architecture]
-        + storage_gb_seconds * PRICE_PER_STORAGE_GB_SECOND_USD
+    return PRICE_PER_REQUEST_USD + billed_ms * price_per_ms(
+        memory_mb, architecture, ephemeral_storage_mb
     )
+
+
+def price_per_ms(
+    memory_mb: int, architecture: str = "x86_64", ephemeral_storage_mb: int = INCLUDED_STORAGE_MB
+) -> float:
+    """What a billed millisecond of a function of this size costs, at list price."""
+    storage_gb = max(ephemeral_storage_mb - INCLUDED_STORAGE_MB, 0) / 1024
+    return (
+        memory_mb / 1024 * PRICE_PER_GB_SECOND_USD[architecture]
+        + storage_gb * PRICE_PER_STORAGE_GB_SECOND_USD
+    ) / 1000
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ import math
 import os
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import simplejson
@@ -326,7 +326,9 @@ class ResponseEncoder:
         if isinstance(value, bytes):
             return value
         try:
-            return self.text(value)
+            if _is_plain_json(value):
+                return self._fast(value)
+            return str(self._encoder.encode(value))
         except Exception as e:
             raise MarshalFault(
                 LambdaError.build(
@@ -493,7 +495,7 @@ def decode_json(body: bytes) -> Any:
 class InitOutcome:
     duration_ms: float
     error: LambdaError | None
-    records: list[logs.LogRecord] = field(default_factory=list)
+    records: Sequence[logs.LogRecord] = ()
     # Init ran out of time (the platform stopped it).
     timed_out: bool = False
 
@@ -506,7 +508,7 @@ class InvokeOutcome:
     response: bytes | None
     error: LambdaError | None
     duration_ms: float
-    records: list[logs.LogRecord] = field(default_factory=list)
+    records: Sequence[logs.LogRecord] = ()
     # The runtime can no longer serve requests (exit, timeout): the next request runs
     # Init again first.
     environment_lost: bool = False

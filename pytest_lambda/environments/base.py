@@ -81,6 +81,8 @@ class Slot(Generic[E]):
     """A request's claim on the function's concurrency, and the environment serving it
     (None until a cold start creates one; set back to None when it is lost)."""
 
+    __slots__ = ("environment", "generation")
+
     def __init__(self, environment: E | None, generation: int) -> None:
         self.environment = environment
         self.generation = generation

@@ -23,6 +23,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -31,7 +32,7 @@ from typing import Any, ClassVar
 from .._clock import elapsed_ms, monotonic
 from ..config import FunctionConfig
 from ..errors import LambdaError
-from ..logs import LogRecord, Phase, RecordReader
+from ..logs import DEFAULT_LOG_CAP_BYTES, LogRecord, Phase, RecordReader
 from ..runtime import (
     HandlerRuntime,
     InitOutcome,
@@ -50,6 +51,8 @@ class _Timedout(BaseException):
     """Raised into the handler at its deadline (BaseException: `except Exception` can't eat it)."""
 
 
+# Beyond the cap a phase's records are cut anyway (logs.RecordReader): no need to read it all.
+_LOG_READ_LIMIT_BYTES = DEFAULT_LOG_CAP_BYTES + (1 << 20)
 # The warning filters a new Python process starts with (what the runtime's process has).
 _FRESH_WARNING_FILTERS: list[tuple[Any, ...]] = [
     ("default", None, DeprecationWarning, "__main__", 0),
@@ -168,7 +171,7 @@ class InlineEnvironment:
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:
         if self.needs_init:
             raise RuntimeError("the runtime must run Init before it serves a request")
-        self._swap.set("_X_AMZN_TRACE_ID", new_trace_id())
+        self._swap.set_encoded(_TRACE_KEY, _encode_value(new_trace_id()))
         started = monotonic()
         saved = self._enter()
         alarm = _Alarm.start(request.deadline_ms)
@@ -201,16 +204,19 @@ class InlineEnvironment:
         if lost_error is not None:
             self._runtime_lost()
             return lost(lost_error, self._records("invoke"), elapsed_ms(started))
-        outcome.records = self._records("invoke")
+        if os.lseek(self._log_fd, 0, os.SEEK_END) or not self._reader.idle:
+            outcome.records = self._records("invoke")
         return outcome
 
-    def _records(self, phase: Phase) -> list[LogRecord]:
+    def _records(self, phase: Phase) -> Sequence[LogRecord]:
         size = os.lseek(self._log_fd, 0, os.SEEK_END)
         if size:
-            self._reader.feed(os.pread(self._log_fd, size, 0))
+            readable = min(size, _LOG_READ_LIMIT_BYTES)
+            self._reader.feed(os.pread(self._log_fd, readable, 0))
+            self._reader.skip(size - readable)
             os.ftruncate(self._log_fd, 0)
         elif self._reader.idle:
-            return []
+            return ()
         return self._reader.end_phase(phase)
 
     def _runtime_lost(self) -> None:
@@ -232,10 +238,14 @@ class InlineEnvironment:
         return f"exit status {status}"
 
     def max_memory_used_mb(self) -> int:
-        # In-process, the only honest figure is the test process's own peak.
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
-        return math.ceil(peak / divisor)
+        # In-process, the only honest figure is the test process's own peak. It only
+        # grows, and little within a millisecond: read at most once a millisecond.
+        now = monotonic()
+        if now - _Peak.read_at > _PEAK_READ_INTERVAL_S:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            _Peak.mb = math.ceil(peak / (1024 * 1024 if sys.platform == "darwin" else 1024))
+            _Peak.read_at = now
+        return _Peak.mb
 
     def close(self) -> None:
         if not self.alive:
@@ -249,37 +259,38 @@ class InlineEnvironment:
     def _enter(self) -> _SavedState:
         """Swap the function's process state in (plain calls, not a context manager:
         this runs on every inline invoke, whose whole budget is a few microseconds)."""
+        modules = sys.modules
+        root = _ROOT_LOGGER
         saved = _SavedState(
             self._swap.enter(),
             tempfile.tempdir,
             sys.stdout,
             sys.stderr,
-            _ROOT_LOGGER.handlers,
-            _ROOT_LOGGER.level,
-            {name: sys.modules.get(name) for name in self._modules},
-            _Cwd.leave(self._code_fd),
+            root.handlers,
+            root.level,
+            {name: modules.get(name) for name in self._modules},
+            _leave_cwd(self._code_fd),
             warnings.filters,
             warnings.showwarning,
             warnings._showwarnmsg_impl,  # type: ignore[attr-defined]
+            _redirect_standard_fds(self._log_fd),
         )
-        boto3: Any = sys.modules.get("boto3")
+        boto3: Any = modules.get("boto3")
         if boto3 is not None:
             saved.boto3_session = boto3.DEFAULT_SESSION
             boto3.DEFAULT_SESSION = self._boto3_session
         sys.path.insert(0, self._code_path)
-        sys.modules.update(self._modules)
+        modules.update(self._modules)
         tempfile.tempdir = self.tmp_dir
-        _StandardFds.redirect(self._log_fd)
         sys.stdout, sys.stderr = self._stdout, self._stderr
-        _ROOT_LOGGER.handlers = self._root_handlers
+        root.handlers = self._root_handlers
         if saved.root_level != self._root_level:
             # setLevel clears every logger's cache: only pay for it on a real change.
-            _ROOT_LOGGER.setLevel(self._root_level)
+            root.setLevel(self._root_level)
         warnings.filters = self._warning_filters
-        warnings.showwarning = warnings._showwarning_orig  # type: ignore[attr-defined]
+        warnings.showwarning = _SHOWWARNING_ORIGINAL
         warnings._showwarnmsg_impl = _show_warning  # type: ignore[attr-defined]
-        warnings._filters_mutated()  # type: ignore[attr-defined]
-        _Interrupts.watch()
+        _filters_mutated()
         return saved
 
     def _exit(self, saved: _SavedState) -> None:
@@ -287,35 +298,51 @@ class InlineEnvironment:
         warnings.filters = saved.warning_filters
         warnings.showwarning = saved.showwarning
         warnings._showwarnmsg_impl = saved.showwarnmsg  # type: ignore[attr-defined]
-        warnings._filters_mutated()  # type: ignore[attr-defined]
-        self._root_level = _ROOT_LOGGER.level
-        if self._root_level != saved.root_level:
-            _ROOT_LOGGER.setLevel(saved.root_level)
-        self._root_handlers = _ROOT_LOGGER.handlers
-        _ROOT_LOGGER.handlers = saved.root_handlers
+        _filters_mutated()
+        root = _ROOT_LOGGER
+        self._root_level = level = root.level
+        if level != saved.root_level:
+            root.setLevel(saved.root_level)
+        self._root_handlers = root.handlers
+        root.handlers = saved.root_handlers
         sys.stdout, sys.stderr = saved.stdout, saved.stderr
-        _StandardFds.restore()
-        _Cwd.back(saved.cwd)
+        _restore_standard_fds(saved.closed_fds)
+        if saved.cwd is not None:
+            os.fchdir(_Cwd.fd)  # type: ignore[arg-type]
         tempfile.tempdir = saved.tempdir
         self._swap.exit(saved.variables)
-        if self._code_path in sys.path:
-            sys.path.remove(self._code_path)
+        path = sys.path
+        if self._code_path in path:
+            path.remove(self._code_path)
+        modules = sys.modules
         for name, module in saved.shadowed_modules.items():
-            if name in sys.modules:
-                self._modules[name] = sys.modules[name]
+            if name in modules:
+                self._modules[name] = modules[name]
             if module is None:
-                sys.modules.pop(name, None)
+                modules.pop(name, None)
             else:
-                sys.modules[name] = module
+                modules[name] = module
         # Looked up after the modules are restored: the test's boto3, even if the function
         # carries a copy of its own (which keeps its own default session anyway).
-        boto3: Any = sys.modules.get("boto3")
+        boto3: Any = modules.get("boto3")
         if boto3 is not None:
             self._boto3_session = boto3.DEFAULT_SESSION
             boto3.DEFAULT_SESSION = saved.boto3_session
 
 
 _ROOT_LOGGER = logging.getLogger()
+_TRACE_KEY = os.environ.encodekey("_X_AMZN_TRACE_ID")
+_encode_value = os.environ.encodevalue
+_SHOWWARNING_ORIGINAL = warnings._showwarning_orig  # type: ignore[attr-defined]
+_filters_mutated = warnings._filters_mutated  # type: ignore[attr-defined]
+_PEAK_READ_INTERVAL_S = 0.001
+
+
+class _Peak:
+    """The test process's peak resident memory, as last read."""
+
+    mb = 0
+    read_at = -math.inf
 
 
 def _init_timeout_error(timeout_s: float) -> LambdaError:
@@ -341,36 +368,42 @@ def _stream(fd: int, name: str) -> io.TextIOWrapper:
     return stream
 
 
-class _StandardFds:
-    """File descriptors 1 and 2 of the test process, moved aside while a function writes
-    to its own (to a log file in their place): output written at the descriptor level, by
-    `os.write` or a child process, lands in the function's log as in Lambda."""
+# File descriptors 1 and 2 of the test process, moved aside while a function writes to
+# its own (a log file in their place): output written at the descriptor level, by
+# `os.write` or a child process, lands in the function's log as in Lambda.
+_SAVED_FDS: list[int] = []
 
-    saved: tuple[int, int] | None = None
-    closed: tuple[bool, bool] = (False, False)
 
-    @classmethod
-    def redirect(cls, log_fd: int) -> None:
-        if cls.saved is None:
-            cls.saved = (os.dup(log_fd), os.dup(log_fd))
-        closed = []
-        for fd, keep in zip((1, 2), cls.saved, strict=True):
-            try:
-                os.dup2(fd, keep, inheritable=False)
-                closed.append(False)
-            except OSError:
-                closed.append(True)
-            os.dup2(log_fd, fd)
-        cls.closed = (closed[0], closed[1])
+def _redirect_standard_fds(log_fd: int) -> int:
+    """Put the function's log on descriptors 1 and 2; returns which of the test
+    process's were closed (bit 1 for fd 1, bit 2 for fd 2), to close them again."""
+    saved = _SAVED_FDS
+    if not saved:
+        saved[:] = [os.dup(log_fd), os.dup(log_fd)]
+    closed = 0
+    try:
+        os.dup2(1, saved[0], False)
+    except OSError:
+        closed = 1
+    try:
+        os.dup2(2, saved[1], False)
+    except OSError:
+        closed |= 2
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    return closed
 
-    @classmethod
-    def restore(cls) -> None:
-        assert cls.saved is not None
-        for fd, keep, was_closed in zip((1, 2), cls.saved, cls.closed, strict=True):
-            if was_closed:
-                os.close(fd)
-            else:
-                os.dup2(keep, fd)
+
+def _restore_standard_fds(closed: int) -> None:
+    saved = _SAVED_FDS
+    if closed & 1:
+        os.close(1)
+    else:
+        os.dup2(saved[0], 1)
+    if closed & 2:
+        os.close(2)
+    else:
+        os.dup2(saved[1], 2)
 
 
 class _Cwd:
@@ -380,27 +413,22 @@ class _Cwd:
     path: str | None = None
     fd: int | None = None
 
-    @classmethod
-    def leave(cls, code_fd: int) -> str | None:
-        try:
-            current = os.getcwd()
-        except OSError:
-            current = None  # the test's working directory was removed
-        if current is not None and current != cls.path:
-            if cls.fd is not None:
-                os.close(cls.fd)
-            cls.fd = os.open(current, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-            cls.path = current
-        os.fchdir(code_fd)
-        return current
 
-    @classmethod
-    def back(cls, saved: str | None) -> None:
-        if saved is not None and cls.fd is not None:
-            os.fchdir(cls.fd)
+def _leave_cwd(code_fd: int) -> str | None:
+    try:
+        current = os.getcwd()
+    except OSError:
+        current = None  # the test's working directory was removed: nowhere to come back to
+    if current is not None and current != _Cwd.path:
+        if _Cwd.fd is not None:
+            os.close(_Cwd.fd)
+        _Cwd.fd = os.open(current, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        _Cwd.path = current
+    os.fchdir(code_fd)
+    return current
 
 
-@dataclass
+@dataclass(slots=True)
 class _SavedState:
     """The test process's own state while a function's is swapped in."""
 
@@ -415,6 +443,7 @@ class _SavedState:
     warning_filters: Any
     showwarning: Any
     showwarnmsg: Any
+    closed_fds: int
     # None also when boto3 was not loaded: the test process had no default session yet.
     boto3_session: Any = None
 
@@ -485,7 +514,12 @@ class _Alarm:
 
     @classmethod
     def start(cls, deadline_ms: int) -> _Alarm | None:
-        if not _CAN_ALARM or threading.current_thread() is not _MAIN_THREAD:
+        """Arm the deadline (in the main thread); from now on, count the SIGINTs too."""
+        _Interrupts.seen = _Interrupts.count
+        if threading.get_ident() != _MAIN_THREAD_ID:
+            return None
+        _Interrupts.watch()
+        if not _CAN_ALARM:
             return None
         if _signal.getsignal(_SIGALRM) is not _on_alarm:
             cls._replaced = _signal.signal(_SIGALRM, _on_alarm)
@@ -532,10 +566,8 @@ class _Interrupts:
 
     @classmethod
     def watch(cls) -> None:
-        cls.seen = cls.count
-        if threading.current_thread() is _MAIN_THREAD and _signal.getsignal(_SIGINT) is not (
-            _on_interrupt
-        ):
+        """In the main thread: make sure SIGINTs are counted."""
+        if _signal.getsignal(_SIGINT) is not _on_interrupt:
             cls._replaced = _signal.signal(_SIGINT, _on_interrupt)
 
     @classmethod
@@ -553,7 +585,7 @@ _CAN_ALARM = hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
 _SIGALRM = int(getattr(signal, "SIGALRM", 0))
 _SIGINT = int(signal.SIGINT)
 _ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
-_MAIN_THREAD = threading.main_thread()
+_MAIN_THREAD_ID = threading.main_thread().ident
 
 
 class FallbackInlineEnvironment(InlineEnvironment):

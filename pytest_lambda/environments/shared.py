@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 
 from ..errors import LambdaError
 from ..logs import LogRecord
@@ -26,7 +27,7 @@ class PrivateTmp:
 
 
 def timed_out(
-    request: InvokeRequest, timeout_s: float, records: list[LogRecord], duration_ms: float
+    request: InvokeRequest, timeout_s: float, records: Sequence[LogRecord], duration_ms: float
 ) -> InvokeOutcome:
     """The platform stopped the function at its timeout: its log line, Sandbox.Timedout,
     and the runtime is gone (the next request runs Init again)."""
@@ -37,6 +38,6 @@ def timed_out(
     )
 
 
-def lost(error: LambdaError, records: list[LogRecord], duration_ms: float) -> InvokeOutcome:
+def lost(error: LambdaError, records: Sequence[LogRecord], duration_ms: float) -> InvokeOutcome:
     """The runtime exited or was killed (`error` says how): the next request runs Init again."""
     return InvokeOutcome("error", None, error, duration_ms, records, environment_lost=True)
