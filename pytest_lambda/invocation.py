@@ -86,27 +86,33 @@ class Invocation:
         application_rank = _rank(config.log_level if config is not None else None, "INFO")
         system_rank = _rank(config.system_log_level if config is not None else None, "INFO")
         keep = _application_filter(application_rank) if json_format else None
+        # The platform's records by level: start, report and Init's are INFO, the
+        # runtime's "done" records DEBUG (filtered only in the JSON format).
+        info = not json_format or system_rank <= _INFO
+        debug = json_format and system_rank <= _DEBUG
         records: list[LogRecord] = []
         lifecycle = self.lifecycle
         if lifecycle is not None:
-            if lifecycle.init_start:
+            if lifecycle.init_start and info:
                 records.append(platform.init_start())
             records.extend(_filtered(lifecycle.init_records, keep))
-            if json_format and lifecycle.init_start and system_rank <= _DEBUG:
+            if lifecycle.init_start and debug:
                 records.append(platform.init_runtime_done())
             reports = list(lifecycle.reports)
             if reports and reports[0].phase == "init":
-                records.append(platform.init_report(reports.pop(0)))
+                first = reports.pop(0)
+                if info:
+                    records.append(platform.init_report(first))
             records.extend(_filtered(lifecycle.reinit_records, keep))
-            for init_report in reports:
-                records.append(platform.init_report(init_report))
-        if not json_format or system_rank <= _INFO:
+            if info:
+                records.extend(platform.init_report(r) for r in reports)
+        if info:
             records.append(platform.start())
         records.extend(_filtered(self.function_records, keep))
         if json_format:
-            if system_rank <= _DEBUG:
+            if debug:
                 records.append(platform.runtime_done())
-            if system_rank <= _INFO:
+            if info:
                 records.append(platform.report())
         else:
             records.append(platform.end())
@@ -404,4 +410,5 @@ class _PlatformRecords:
         figures = invocation._report()
         if not self._json:
             return self._line(figures.line(), "invoke")
-        return self._record(figures.record(self._ended, invocation.error is not None), "invoke")
+        failed_with = invocation.error.error_type if invocation.error is not None else None
+        return self._record(figures.record(self._ended, failed_with), "invoke")

@@ -15,6 +15,7 @@ import codecs
 import functools
 import json
 import logging
+import re
 import struct
 import time
 from dataclasses import dataclass, field
@@ -121,11 +122,19 @@ class LogRecord:
         data = self.json
         if data is not None and self.origin == "function" and "message" in data:
             return data["message"]
-        if self.origin == "function" and self.level is not None and self.text.startswith("["):
-            parts = self.text.split("\t", 3)
-            if len(parts) == 4:
-                return parts[3][:-1] if parts[3].endswith("\n") else parts[3]
+        parts = self._text_record()
+        if parts is not None:
+            return parts[3][:-1] if parts[3].endswith("\n") else parts[3]
         return self.text
+
+    def _text_record(self) -> list[str] | None:
+        """A text logging record's four parts: `[LEVEL]`, time, request id, message."""
+        if self.origin != "function" or not self.text.startswith("["):
+            return None
+        parts = self.text.split("\t", 3)
+        if len(parts) == 4 and _TEXT_RECORD_START.fullmatch(parts[0]):
+            return parts
+        return None
 
     @property
     def request_id(self) -> str | None:
@@ -135,9 +144,11 @@ class LogRecord:
         if data is not None:
             value = data.get("requestId", (data.get("record") or {}).get("requestId"))
             return value if isinstance(value, str) else None
-        if self.origin == "function" and self.level is not None:
-            parts = self.text.split("\t", 3)
-            return parts[2] if len(parts) == 4 else None
+        parts = self._text_record()
+        if parts is not None:
+            return parts[2] or None
+        if self.origin == "function":
+            return None
         marker = "RequestId: "
         start = self.text.find(marker)
         if start < 0:
@@ -145,6 +156,7 @@ class LogRecord:
         return self.text[start + len(marker) :].split()[0]
 
 
+_TEXT_RECORD_START = re.compile(r"\[[A-Z]+\]")
 _PLATFORM_TYPES = {
     "INIT_START": "platform.initStart",
     "INIT_REPORT": "platform.initReport",

@@ -156,8 +156,9 @@ class Report:
             parts.append(f"Error Type: {self.error_type}")
         return "\t".join(parts) + "\t"
 
-    def record(self, when: float, failed: bool) -> dict[str, Any]:
-        """The `platform.report` record the JSON log format has instead of the line."""
+    def record(self, when: float, failed_with: str | None) -> dict[str, Any]:
+        """The `platform.report` record the JSON log format has instead of the line;
+        `failed_with` is the error type of a request the function failed."""
         metrics: dict[str, Any] = {
             "durationMs": round(self.duration_ms, 3),
             "billedDurationMs": self.billed_duration_ms,
@@ -166,14 +167,14 @@ class Report:
         }
         if self.init_duration_ms is not None:
             metrics["initDurationMs"] = round(self.init_duration_ms, 3)
-        status = self.status or ("error" if failed else "success")
+        status = self.status or ("error" if failed_with else "success")
         record: dict[str, Any] = {
             "requestId": self.request_id,
             "metrics": metrics,
             "status": status,
         }
-        if status == "error" and self.error_type:
-            record["errorType"] = self.error_type
+        if status == "error":
+            record["errorType"] = self.error_type or failed_with
         return platform_record(when, "platform.report", record)
 
 

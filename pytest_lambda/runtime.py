@@ -119,7 +119,6 @@ class LambdaLogHandler(logging.Handler):
     def __init__(self, sink: LogSink, state: RequestState, settings: LogSettings) -> None:
         super().__init__()
         self.log_sink = sink
-        self._state = state
         self._frame_types = settings.frame_types
         formatter: logging.Formatter
         if settings.json:
@@ -128,12 +127,7 @@ class LambdaLogHandler(logging.Handler):
             formatter = logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT)
             formatter.converter = time.gmtime
         self.setFormatter(formatter)
-
-    def handle(self, record: logging.LogRecord) -> bool:
-        # The runtime's filter: every record it handles names the request and tenant.
-        record.aws_request_id = self._state.request_id
-        record.tenant_id = self._state.tenant_id
-        return bool(super().handle(record))
+        self.addFilter(_RequestFilter(state))
 
     def emit(self, record: logging.LogRecord) -> None:
         text = self.format(record)
@@ -143,6 +137,21 @@ class LambdaLogHandler(logging.Handler):
                 _level_bucket(record)
             )
         self.log_sink.log(text, frame_type)
+
+
+class _RequestFilter(logging.Filter):
+    """The runtime's filter: every record its handler writes names the request and tenant
+    (a filter, not code in the handler: a formatting error's traceback shows no frame of
+    the runtime's between the logging module's)."""
+
+    def __init__(self, state: RequestState) -> None:
+        super().__init__()
+        self._state = state
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self._state.request_id
+        record.tenant_id = self._state.tenant_id
+        return True
 
 
 def _level_bucket(record: logging.LogRecord) -> int:

@@ -143,7 +143,25 @@ def function_settings(
         settings["reserved_concurrency"] = _as_int(
             resolve(reserved, "ReservedConcurrentExecutions", "reserved_concurrency")
         )
+    logging_config = properties.get("LoggingConfig")
+    if isinstance(logging_config, dict):
+        for prop, setting in _LOGGING_CONFIG.items():
+            if prop in logging_config:
+                settings[setting] = resolve(logging_config[prop], f"LoggingConfig.{prop}", setting)
+    storage = properties.get("EphemeralStorage")
+    if isinstance(storage, dict) and "Size" in storage:
+        settings["ephemeral_storage_mb"] = _as_int(
+            resolve(storage["Size"], "EphemeralStorage.Size", "ephemeral_storage_mb")
+        )
     return settings
+
+
+# LoggingConfig's properties -> the function settings they give.
+_LOGGING_CONFIG = {
+    "LogFormat": "log_format",
+    "ApplicationLogLevel": "log_level",
+    "SystemLogLevel": "system_log_level",
+}
 
 
 def _as_int(value: Any) -> Any:

@@ -253,3 +253,50 @@ def test_json_template(tmp_path: Path) -> None:
         name="template.json",
     )
     assert FunctionConfig.from_template(path).timeout_s == 4
+
+
+def test_logging_config_and_ephemeral_storage(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+Globals:
+  Function:
+    EphemeralStorage:
+      Size: 2048
+Resources:
+  Logged:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      LoggingConfig:
+        LogFormat: JSON
+        ApplicationLogLevel: DEBUG
+        SystemLogLevel: WARN
+""",
+    )
+    config = FunctionConfig.from_template(path)
+    assert (config.log_format, config.log_level, config.system_log_level) == (
+        "JSON",
+        "DEBUG",
+        "WARN",
+    )
+    assert config.ephemeral_storage_mb == 2048
+    overridden = FunctionConfig.from_template(path, overrides={"log_level": "ERROR"})
+    assert overridden.log_level == "ERROR"
+
+
+def test_logging_config_is_checked_like_any_setting(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+Resources:
+  Logged:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      LoggingConfig:
+        ApplicationLogLevel: DEBUG
+""",
+    )
+    with pytest.raises(HarnessError, match="log_level='DEBUG' needs log_format='JSON'"):
+        FunctionConfig.from_template(path)

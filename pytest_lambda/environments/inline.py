@@ -131,7 +131,7 @@ class InlineEnvironment:
         before = set(sys.modules)
         saved = self._enter()
         started = monotonic()
-        alarm = _Alarm.start(int(time.time() * 1000 + timeout_s * 1000))
+        alarm = _Alarm.start(math.ceil((time.time() + timeout_s) * 1000))
         timed_out_ = False
         try:
             self._runtime.configure()

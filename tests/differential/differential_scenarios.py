@@ -909,6 +909,55 @@ add(
     env=JSON_LOGS,
 )
 add(
+    "log_format_error",
+    "logging",
+    """
+    import logging
+
+    def handler(event, context):
+        logging.warning("%d items", "not a number")
+        return "logged"
+""",
+)
+add(
+    "log_level_fatal",
+    "logging",
+    """
+    import logging
+
+    def handler(event, context):
+        logging.error("error")
+        logging.critical("critical")
+        return logging.getLogger().level
+""",
+    env={"AWS_LAMBDA_LOG_LEVEL": "FATAL"},
+)
+add(
+    "log_json_non_ascii",
+    "logging",
+    """
+    import logging
+
+    def handler(event, context):
+        logging.warning("h\u00e9llo \u2713", extra={"city": "Z\u00fcrich"})
+        raise ValueError("na\u00efve \u2603")
+""",
+    env=JSON_LOGS,
+)
+add(
+    "log_json_print_and_stderr",
+    "logging",
+    """
+    import sys
+
+    def handler(event, context):
+        print('{"level": "debug", "msg": "a JSON line"}')
+        sys.stderr.write("to stderr\n")
+        return "ok"
+""",
+    env=JSON_LOGS,
+)
+add(
     "log_warnings_warn",
     "logging",
     """
