@@ -131,7 +131,7 @@ class InlineEnvironment:
         before = set(sys.modules)
         saved = self._enter()
         started = monotonic()
-        alarm = _Alarm.start(math.ceil((time.time() + timeout_s) * 1000))
+        alarm = _arm(math.ceil((time.time() + timeout_s) * 1000))
         timed_out_ = False
         try:
             self._runtime.configure()
@@ -155,7 +155,7 @@ class InlineEnvironment:
             outcome = InitOutcome(elapsed_ms(started), self._crash(request_id, "exit status 1"))
         finally:
             if alarm is not None:
-                alarm.stop()
+                _disarm(alarm)
             self._exit(saved)
             for name in set(sys.modules) - before:
                 module = sys.modules[name]
@@ -174,7 +174,7 @@ class InlineEnvironment:
         self._swap.set_encoded(_TRACE_KEY, _encode_value(new_trace_id()))
         started = monotonic()
         saved = self._enter()
-        alarm = _Alarm.start(request.deadline_ms)
+        alarm = _arm(request.deadline_ms)
         lost_error: LambdaError | None = None
         timed_out_ = False
         try:
@@ -193,7 +193,7 @@ class InlineEnvironment:
             lost_error = self._crash(request.request_id, "exit status 1")
         finally:
             if alarm is not None:
-                alarm.stop()
+                _disarm(alarm)
             self._exit(saved)
         if timed_out_ or (lost_error is None and time.time() * 1000 > request.deadline_ms):
             # The deadline could not interrupt the handler (not the main thread, or a long
@@ -506,32 +506,36 @@ class _Alarm:
     rest of an inline invoke.
     """
 
-    def __init__(self, previous_timer: tuple[float, float]) -> None:
-        self._previous_timer = previous_timer
-
     armed = False
     _replaced: Any = signal.SIG_DFL
 
-    @classmethod
-    def start(cls, deadline_ms: int) -> _Alarm | None:
-        """Arm the deadline (in the main thread); from now on, count the SIGINTs too."""
-        _Interrupts.seen = _Interrupts.count
-        if threading.get_ident() != _MAIN_THREAD_ID:
-            return None
-        _Interrupts.watch()
-        if not _CAN_ALARM:
-            return None
-        if _signal.getsignal(_SIGALRM) is not _on_alarm:
-            cls._replaced = _signal.signal(_SIGALRM, _on_alarm)
-        remaining_s = max(deadline_ms / 1000 - time.time(), 0.001)
-        _Alarm.armed = True
-        return cls(_signal.setitimer(_ITIMER_REAL, remaining_s))
 
-    def stop(self) -> None:
-        _signal.setitimer(_ITIMER_REAL, 0)
-        _Alarm.armed = False
-        if self._previous_timer[0]:
-            _signal.setitimer(_ITIMER_REAL, *self._previous_timer)
+def _arm(deadline_ms: int) -> tuple[float, float] | None:
+    """Arm the deadline (in the main thread; from now on, count the SIGINTs too); returns
+    the timer it replaced, for `_disarm`, or None when nothing was armed."""
+    _Interrupts.seen = _Interrupts.count
+    if _get_ident() != _MAIN_THREAD_ID:
+        return None
+    getsignal = _signal.getsignal
+    if getsignal(_SIGINT) is not _on_interrupt:
+        _Interrupts._replaced = _signal.signal(_SIGINT, _on_interrupt)
+    if not _CAN_ALARM:
+        return None
+    if getsignal(_SIGALRM) is not _on_alarm:
+        _Alarm._replaced = _signal.signal(_SIGALRM, _on_alarm)
+    remaining_s = deadline_ms / 1000 - time.time()
+    _Alarm.armed = True
+    previous: tuple[float, float] = _setitimer(
+        _ITIMER_REAL, remaining_s if remaining_s > 0.001 else 0.001
+    )
+    return previous
+
+
+def _disarm(previous: tuple[float, float]) -> None:
+    _setitimer(_ITIMER_REAL, 0)
+    _Alarm.armed = False
+    if previous[0]:
+        _setitimer(_ITIMER_REAL, *previous)
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
@@ -557,7 +561,8 @@ class _Interrupts:
     A handler's `raise KeyboardInterrupt` ends its runtime (`signal: interrupt`), as in
     Lambda; a SIGINT that reaches the test process while the handler runs is the user
     stopping the test run, and goes on up. The SIGINT handler that counts them is
-    installed once, in the main thread, and hands the signal on to the one it replaced.
+    installed once, in the main thread (by `_arm`), and hands the signal on to the one it
+    replaced.
     """
 
     count = 0
@@ -565,14 +570,8 @@ class _Interrupts:
     _replaced: Any = signal.default_int_handler
 
     @classmethod
-    def watch(cls) -> None:
-        """In the main thread: make sure SIGINTs are counted."""
-        if _signal.getsignal(_SIGINT) is not _on_interrupt:
-            cls._replaced = _signal.signal(_SIGINT, _on_interrupt)
-
-    @classmethod
     def pending(cls) -> bool:
-        """Whether a SIGINT arrived since the function's state was swapped in."""
+        """Whether a SIGINT arrived since the function's request started."""
         return cls.count != cls.seen
 
 
@@ -586,6 +585,8 @@ _SIGALRM = int(getattr(signal, "SIGALRM", 0))
 _SIGINT = int(signal.SIGINT)
 _ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
 _MAIN_THREAD_ID = threading.main_thread().ident
+_get_ident = threading.get_ident
+_setitimer: Any = getattr(_signal, "setitimer", None)
 
 
 class FallbackInlineEnvironment(InlineEnvironment):
