@@ -117,6 +117,8 @@ class LambdaFunction:
         self._code_dir = str(self.config.code_path)
         # What every invocation of the function repeats, worked out once.
         self._name = self.config.function_name
+        self._arn = self.config.function_arn
+        self._timeout_ms = self.config.timeout_s * 1000
         self._price_per_ms = report.price_per_ms(
             self.config.memory_mb, self.config.architecture, self.config.ephemeral_storage_mb
         )
@@ -297,13 +299,13 @@ class LambdaFunction:
         """The request as the Runtime API will hand it over (its deadline set when the
         invoke phase starts)."""
         if context is None:
-            return InvokeRequest(request_id, body, 0, self.config.function_arn)
+            return InvokeRequest(request_id, body, 0, self._arn)
         client_context, identity = caller_headers(context)
         return InvokeRequest(
             request_id,
             body,
             0,
-            qualified_arn(context) or self.config.function_arn,
+            qualified_arn(context) or self._arn,
             client_context,
             identity,
             context.tenant_id,
@@ -319,7 +321,7 @@ class LambdaFunction:
             slot.environment = environment
         elif not environment.needs_init:
             # A warm invoke: the environment's runtime is ready (the common, fast path).
-            request.deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
+            request.deadline_ms = int(started_at * 1000 + self._timeout_ms)
             outcome = environment.invoke(request)
             return self._served(slot, environment, request.request_id, outcome, started_at)
         lifecycle = InitLifecycle(init_start=new)
