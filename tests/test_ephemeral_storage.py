@@ -9,6 +9,7 @@ import errno
 import os
 import re
 import sys
+import tempfile
 
 import pytest
 
@@ -17,17 +18,37 @@ from pytest_lambda import config as config_module
 
 
 def _can_mount_a_private_tmpfs() -> bool:
-    """Whether a child of this process may mount in namespaces of its own (what the
-    workers do), asked independently of the harness."""
+    """Whether a child of this process may mount a tmpfs in namespaces of its own (what
+    the workers do), asked independently of the harness."""
     if sys.platform != "linux":
         return False
+    target = tempfile.mkdtemp()
     pid = os.fork()
     if pid == 0:
-        libc = ctypes.CDLL(None, use_errno=True)
-        new_ns, new_user = 0x00020000, 0x10000000
-        ok = libc.unshare(new_ns) == 0 or libc.unshare(new_ns | new_user) == 0
-        os._exit(0 if ok else 1)
+        status = 1
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            new_ns, new_user = 0x00020000, 0x10000000
+            uid, gid = os.getuid(), os.getgid()
+            if libc.unshare(new_ns) != 0:
+                if libc.unshare(new_ns | new_user) != 0:
+                    os._exit(1)
+                for path, text in (
+                    ("/proc/self/setgroups", "deny"),
+                    ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                    ("/proc/self/gid_map", f"{gid} {gid} 1"),
+                ):
+                    with open(path, "w") as f:
+                        f.write(text)
+            private = libc.mount(b"none", b"/", None, 0x4000 | 0x40000, None) == 0
+            mounted = (
+                private and libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, b"size=1m") == 0
+            )
+            status = 0 if mounted else 1
+        finally:
+            os._exit(status)
     _, status = os.waitpid(pid, 0)
+    os.rmdir(target)
     return os.waitstatus_to_exitcode(status) == 0
 
 

@@ -220,8 +220,8 @@ def _save_coverage() -> None:
 def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> int:
     """The worker's life; returns its exit status (the caller ends the process with it)."""
     os.setsid()
-    # Before anything that depends on the process's credentials: entering a user
-    # namespace changes them (and would clear the parent-death signal).
+    # First, while nothing else runs in the process (a process joins a user namespace
+    # only while it has one thread) and before its working directory is set.
     tmp_limited, user_namespace = _limit_tmp(spec)
     _die_with_parent(zygote_pid)
     _reset_signals()
