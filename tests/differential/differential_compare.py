@@ -5,16 +5,14 @@ For every invoke of a scenario each side is reduced to three texts:
 - `response`: what the Invoke API answers: the status code, the function-error header
   and the payload (response bytes as they are; an error payload as indented JSON, key
   order kept);
-- `init log`: the function's output during Init (the cold start only);
-- `log`: the function's output during the invoke, between START and END.
+- `init log`: the function's records during Init (the cold start only);
+- `log`: the function's records during the invoke (Init run again within the request
+  included), without the platform's own.
 
-The runtime's log is a list of records (one CloudWatch event each); the harness gives
-`Invocation.logs`, one text in which a record boundary can only show as a line end. So
-the runtime's records are written out the way the harness writes its text: each record
-followed by a line end unless it ends with one. A record without a trailing newline
-that the harness glues to what follows (`ab` for `context.log("a"); context.log("b")`)
-therefore shows as a difference; two records that happen to end in a newline each are
-indistinguishable from one two-line record in today's harness.
+Both sides are lists of records (one CloudWatch event each): the runtime's frames and
+output lines, the harness's `Invocation.log_records`. Each record is written out closed
+by a mark and its level (`RECORD_MARK`), so record boundaries (one two-line record or two
+records) and levels show in the comparison, not only the text.
 
 Then what legitimately differs is normalised on both sides: request ids, timestamps,
 log stream names, trace ids, the Runtime API address, memory addresses, the code
