@@ -116,11 +116,6 @@ class InitReport:
         return platform_record(when, "platform.initReport", record)
 
 
-def init_report_line(init_duration_ms: float, error_type: str) -> str:
-    """Logged when Init fails: the platform reports the phase and the error type."""
-    return InitReport(init_duration_ms, "init", "error", error_type).line()
-
-
 @dataclass(slots=True)
 class Report:
     """The figures of one REPORT line.
