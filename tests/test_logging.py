@@ -9,6 +9,7 @@ import re
 import pytest
 
 from pytest_lambda import HarnessError, LambdaFunction, LogRecord
+from pytest_lambda import config as config_module
 
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
@@ -235,3 +236,17 @@ def test_json_settings_reach_the_runtime_as_its_variables(make_function) -> None
 def test_records_of_a_refused_request(make_function) -> None:
     invocation = make_function("app.echo").invoke_raw(b"not json")
     assert invocation.log_records == [] and invocation.logs == ""
+
+
+def test_a_preview_runtime_warns_at_init(make_function, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(config_module, "runtime_identifier", lambda: "python3.15")
+    invocation = make_function("app.hello").invoke({})
+    warning = function_records(invocation)[0]
+    assert warning.phase == "init"
+    assert warning.message == (
+        "LAMBDA_WARNING: This is a preview runtime version and should not be used for "
+        "production workloads. For further information and to provide feedback, see "
+        "https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html\r"
+    )
+    quiet = make_function("app.hello", env={"LAMBDA_DISABLE_PREVIEW_WARN": "1"}).invoke({})
+    assert function_records(quiet) == []
