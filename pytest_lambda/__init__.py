@@ -11,6 +11,7 @@ from .context import ClientContext, CognitoIdentity, LambdaContext
 from .errors import ErrorKind, HarnessError, LambdaError
 from .function import LambdaFunction
 from .invocation import Invocation
+from .logs import LogRecord
 
 # The package is where the layers are put together: every session gets what the AWS
 # layer adds to it (the guard in every worker), without the layers below importing it.
@@ -66,6 +67,7 @@ __all__ = [
     "LambdaContext",
     "LambdaError",
     "LambdaFunction",
+    "LogRecord",
     "RuntimeVersionWarning",
     "TemplateWarning",
     "detect_event_type",

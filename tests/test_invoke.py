@@ -21,6 +21,8 @@ from pytest_lambda import ErrorKind, HarnessError, LambdaFunction
 from pytest_lambda import report as report_module
 from pytest_lambda.errors import FunctionIsolationWarning
 
+PYTHON_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 REPORT_LINE = re.compile(
     rf"REPORT RequestId: {UUID}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
@@ -226,8 +228,8 @@ def test_environment_variables_inside_the_handler(
     assert env["_HANDLER"] == "app.variables"
     assert env["AWS_REGION"] == "eu-west-1"
     assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
-    # The interpreter's version: the function's runtime unless one is set.
-    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_python3.{sys.version_info.minor}"
+    # The runtime of this interpreter's version, as Lambda names it.
+    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_python{PYTHON_VERSION}"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "orders"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
@@ -415,7 +417,7 @@ def test_log_lines_and_their_order_on_a_cold_start(make_function) -> None:
     invocation = function.invoke({})
     rid = invocation.request_id
     lines = invocation.logs.splitlines()
-    assert lines[0].startswith("INIT_START Runtime Version: python:3.12.v")
+    assert lines[0].startswith(f"INIT_START Runtime Version: python:{PYTHON_VERSION}.v")
     assert "\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:" in lines[0]
     assert lines[1] == "init output from noisy_init"
     # Init runs before any request: its log lines carry an empty request id.
