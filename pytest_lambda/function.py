@@ -429,7 +429,7 @@ class LambdaFunction:
         init_duration_ms: float | None = None
         if lifecycle.init_start:
             # The Init phase of a new environment: 10 seconds at most.
-            init = environment.init(request.request_id, INIT_TIMEOUT_S)
+            init = environment.init(request.request_id, INIT_TIMEOUT_S, request.patches)
             lifecycle.init_records = list(init.records)
             if init.error is None:
                 init_duration_ms = init.duration_ms
@@ -442,7 +442,7 @@ class LambdaFunction:
             # Init again within the request ("suppressed init": after a failed Init, or a
             # runtime lost to a timeout, an exit or the memory ceiling), within the
             # function's timeout, counted in the invoke's Duration.
-            init = environment.init(request.request_id, timeout_s)
+            init = environment.init(request.request_id, timeout_s, request.patches)
             lifecycle.reinit_records = [replace(r, phase="invoke") for r in init.records]
             reinit_ms = init.duration_ms
             if init.error is not None:

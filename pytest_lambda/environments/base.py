@@ -14,6 +14,7 @@ import threading
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from ..config import FunctionConfig, Isolation
+from ..patching import Patch
 from ..runtime import InitOutcome, InvokeOutcome, InvokeRequest
 from ..session import Session
 
@@ -41,9 +42,12 @@ class ExecutionEnvironment(Protocol):
         in the same environment (its /tmp kept)."""
         ...
 
-    def init(self, request_id: str, timeout_s: float) -> InitOutcome:
+    def init(
+        self, request_id: str, timeout_s: float, patches: tuple[Patch, ...] = ()
+    ) -> InitOutcome:
         """Start the runtime and run Init, on the arrival of the request `request_id`,
-        within `timeout_s` (`InitOutcome.timed_out` when it ran out)."""
+        within `timeout_s` (`InitOutcome.timed_out` when it ran out), with the function's
+        `patches` (as they are now) in place as its modules load."""
         ...
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome: ...

@@ -35,7 +35,7 @@ from ..config import FunctionConfig
 from ..errors import LambdaError
 from ..loader import Handler, load_handler
 from ..logs import DEFAULT_LOG_CAP_BYTES, LogRecord, Phase, RecordReader
-from ..patching import PatchError, PatchSet
+from ..patching import Patch, PatchError, PatchSet
 from ..runtime import (
     HandlerRuntime,
     InitOutcome,
@@ -101,6 +101,7 @@ class InlineEnvironment:
         self._import_paths = config.import_paths
         self._session = session
         self._patches = PatchSet()
+        self._init_patches: tuple[Patch, ...] = ()
         self._tmp = PrivateTmp(self, config.function_name)
         self.tmp_dir = self._tmp.path
         self._variables = function_variables(
@@ -133,10 +134,13 @@ class InlineEnvironment:
         # function keeps its own, as in its own process (see _enter).
         self._boto3_session: Any = None
 
-    def init(self, request_id: str, timeout_s: float) -> InitOutcome:
+    def init(
+        self, request_id: str, timeout_s: float, patches: tuple[Patch, ...] = ()
+    ) -> InitOutcome:
         if not self.needs_init:
             raise RuntimeError("init() runs once per runtime start")
         self.needs_init = False
+        self._init_patches = patches
         hidden: dict[str, ModuleType] = {}
         for root in self._import_paths:
             hidden.update(_hide_modules_under(root))
@@ -182,7 +186,7 @@ class InlineEnvironment:
 
     def _load(self, handler: str) -> Handler:
         """Init's loading, with the patches given before Init in place as modules load."""
-        self._patches.apply(self.config.patches, import_missing=False)
+        self._patches.apply(self._init_patches, import_missing=False)
         return load_handler(handler)
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:

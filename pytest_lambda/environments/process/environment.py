@@ -26,7 +26,7 @@ from ..._clock import elapsed_ms, monotonic
 from ...config import FunctionConfig
 from ...errors import ErrorKind, HarnessError, LambdaError
 from ...logs import RecordReader
-from ...patching import for_transport
+from ...patching import Patch, for_transport
 from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest
 from ...session import Session
 from ...variables import function_variables, new_trace_id
@@ -148,9 +148,6 @@ class ProcessEnvironment:
             log_token=self._token,
             tmp_dir=self.tmp_dir,
             ephemeral_storage_mb=config.ephemeral_storage_mb,
-            patches=for_transport(config.patches),
-            # Init runs as the worker starts: on the test's clock as it is now.
-            clock=frozen_time.capture(),
         )
         self._limit_kb = config.memory_mb * 1024
         # The namespaces a limited /tmp lives in, kept open so that a restarted runtime
@@ -165,9 +162,12 @@ class ProcessEnvironment:
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._sandbox.track(self)
 
-    def _spawn(self) -> None:
-        """Start the runtime's worker process."""
-        spec = self._spec
+    def _spawn(self, patches: tuple[Patch, ...]) -> None:
+        """Start the runtime's worker process: its Init runs on the test's clock as it is
+        now, with the function's patches as they are now in place as modules load."""
+        spec = replace(
+            self._spec, patches=for_transport(patches), clock=frozen_time.capture()
+        )
         if self._namespace_fds:
             paths = [f"/proc/{os.getpid()}/fd/{fd}" for fd in self._namespace_fds]
             user = paths[0] if len(paths) == 2 else None
@@ -191,11 +191,13 @@ class ProcessEnvironment:
         self._out_of_memory = False
         self._finalizer = weakref.finalize(self, _discard, 0, self._sock, self._log_fd)
 
-    def init(self, request_id: str, timeout_s: float) -> InitOutcome:
+    def init(
+        self, request_id: str, timeout_s: float, patches: tuple[Patch, ...] = ()
+    ) -> InitOutcome:
         if not self.alive:
             raise HarnessError("this execution environment was closed; start a new one")
         self.needs_init = False
-        self._spawn()
+        self._spawn(patches)
         deadline = self._started + timeout_s
         hello = self._wait(deadline)
         if isinstance(hello, Hello):
