@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import freezegun
@@ -253,6 +254,32 @@ def test_environment_variables_inside_the_handler(
     assert env["AWS_ACCESS_KEY_ID"] != "AKIAREALLOOKINGKEY00"
     assert os.environ == before
     assert dict(os.environ) == before
+
+
+def test_a_variable_set_after_the_cold_start_is_pointed_at_when_an_invoke_fails(
+    make_function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    function = make_function("app.fail")
+    function.invoke({})
+    monkeypatch.setenv("TABLE_NAME", "orders")
+    # A failed warm invoke: the likely cause may be what the test set for itself.
+    with pytest.warns(FunctionIsolationWarning, match="^pytest-lambda: TABLE_NAME set in"):
+        function.invoke({})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FunctionIsolationWarning)
+        function.invoke({})  # once per function and variable
+
+
+def test_a_runtime_started_again_is_a_cold_start_that_points_at_variables(
+    make_function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    function = make_function("app.exit_with")
+    function.invoke({"code": 3}).assert_error(ErrorKind.EXIT)
+    monkeypatch.setenv("TABLE_NAME", "orders")
+    # The runtime starts again, in the same environment, at the next request: a cold start.
+    with pytest.warns(FunctionIsolationWarning, match="^pytest-lambda: TABLE_NAME set in"):
+        restarted = function.invoke({"code": 3})
+    assert restarted.cold_start and restarted.init_duration_ms is None
 
 
 def test_trace_id_is_new_for_every_invoke(make_function) -> None:
