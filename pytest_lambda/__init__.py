@@ -12,6 +12,7 @@ from .errors import ErrorKind, HarnessError, LambdaError
 from .function import LambdaFunction
 from .invocation import Invocation
 from .limits import Limits
+from .logs import LogRecord
 
 # The package is where the layers are put together: every session gets what the AWS
 # layer adds to it (the guard in every worker), without the layers below importing it.
@@ -65,6 +66,7 @@ __all__ = [
     "LambdaError",
     "LambdaFunction",
     "Limits",
+    "LogRecord",
     "RuntimeVersionWarning",
     "TemplateWarning",
     "detect_event_type",

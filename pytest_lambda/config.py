@@ -20,6 +20,7 @@ from typing import Any, Literal
 from .context import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 from .errors import HarnessError
 from .limits import Limits
+from .logs import APPLICATION_LEVELS, SYSTEM_LEVELS
 from .patching import Patch, parse_patches
 from .policy import load_policy
 from .template import TemplateSource, function_settings
@@ -33,14 +34,17 @@ MAX_FUNCTION_NAME = 64
 MAX_HANDLER_LENGTH = 128
 ISOLATIONS = ("inline", "process")
 ARCHITECTURES = ("x86_64", "arm64")
-RUNTIME = "python3.12"
 # The Lambda runtime that matches the interpreter running the tests.
 INTERPRETER_RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 MAX_LAYERS = 5
 # Settings that say where a function's settings come from, not settings of the function.
 TEMPLATE_SETTINGS = ("template", "logical_id", "parameter_overrides")
+LOG_FORMATS = ("Text", "JSON")
+MIN_EPHEMERAL_STORAGE_MB = 512
+MAX_EPHEMERAL_STORAGE_MB = 10_240
 
 Isolation = Literal["inline", "process"]
+LogFormat = Literal["Text", "JSON"]
 Architecture = Literal["x86_64", "arm64"]
 
 _FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
@@ -98,6 +102,13 @@ class FunctionConfig:
     # Names replaced in the function's modules ({target: replacement}; see patching.py).
     patches: tuple[Patch, ...] = ()
     limits: Limits | None = None
+    # Lambda's logging controls (LoggingConfig): the log format, and the levels Lambda
+    # filters the function's records and its own at (JSON format only).
+    log_format: LogFormat = "Text"
+    log_level: str | None = None
+    system_log_level: str | None = None
+    # The size of the environment's /tmp (EphemeralStorage).
+    ephemeral_storage_mb: int = MIN_EPHEMERAL_STORAGE_MB
 
     def __post_init__(self) -> None:
         _check_handler(self.handler)
@@ -145,6 +156,8 @@ class FunctionConfig:
             self, "patches", parse_patches(self.patches, picklable=self.isolation == "process")
         )
         object.__setattr__(self, "limits", Limits.coerce(self.limits))
+        _check_logging(self.log_format, self.log_level, self.system_log_level)
+        _check_ephemeral_storage(self.ephemeral_storage_mb)
 
     @property
     def function_name(self) -> str:
@@ -317,6 +330,11 @@ def _unknown_settings_message(unknown: set[str]) -> str:
 
 
 def _check_handler(handler: object) -> None:
+    if isinstance(handler, str) and "\x00" in handler:
+        raise HarnessError(
+            f"handler {handler!r} contains a NUL character; the runtime reads the handler "
+            "from its environment, which cannot hold one"
+        )
     if not isinstance(handler, str) or not _HANDLER.fullmatch(handler):
         raise HarnessError(
             f"handler must be a handler string like 'app.handler' or 'src/app.handler' "
@@ -389,6 +407,11 @@ def _checked_env(env: object) -> dict[str, str]:
                 f"environment variable {name!r} must be a string (Lambda stores strings), "
                 f"got {type(value).__name__} {value!r}; pass {json.dumps(str(value))}"
             )
+        if "\x00" in value:
+            raise HarnessError(
+                f"environment variable {name!r} contains a NUL character ({value!r}); a "
+                "process's environment cannot hold one"
+            )
         checked[name] = value
     size = env_size_bytes(checked)
     if size > MAX_ENV_BYTES:
@@ -417,3 +440,32 @@ def _check_choice(
         )
     if pattern is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
         raise HarnessError(f"{setting}={value!r} is invalid; expected {described}")
+
+
+def _check_logging(log_format: object, log_level: object, system_log_level: object) -> None:
+    _check_choice("log_format", log_format, LOG_FORMATS)
+    for setting, value, choices in (
+        ("log_level", log_level, APPLICATION_LEVELS),
+        ("system_log_level", system_log_level, SYSTEM_LEVELS),
+    ):
+        if value is None:
+            continue
+        _check_choice(setting, value, choices)
+        if log_format != "JSON":
+            raise HarnessError(
+                f"{setting}={value!r} needs log_format='JSON': Lambda filters logs by level "
+                "only in the JSON log format"
+            )
+
+
+def _check_ephemeral_storage(size_mb: object) -> None:
+    if isinstance(size_mb, bool) or not isinstance(size_mb, int):
+        raise HarnessError(
+            f"ephemeral_storage_mb must be a whole number of MB between "
+            f"{MIN_EPHEMERAL_STORAGE_MB} and {MAX_EPHEMERAL_STORAGE_MB:,}, got {size_mb!r}"
+        )
+    if not MIN_EPHEMERAL_STORAGE_MB <= size_mb <= MAX_EPHEMERAL_STORAGE_MB:
+        raise HarnessError(
+            f"ephemeral_storage_mb={size_mb} is out of range: Lambda allows "
+            f"{MIN_EPHEMERAL_STORAGE_MB} to {MAX_EPHEMERAL_STORAGE_MB:,} MB of /tmp"
+        )

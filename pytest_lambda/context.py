@@ -4,70 +4,174 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import sys
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FUNCTION_NAME = "test-function"
 
 
-@dataclass
 class CognitoIdentity:
-    """`context.identity`: always present, both ids None unless invoked through Cognito."""
+    """`context.identity`: always present, both ids None unless invoked through Cognito.
 
-    cognito_identity_id: str | None = None
-    cognito_identity_pool_id: str | None = None
+    Like the runtime's: `__slots__` (no `__dict__`), the same repr.
+    """
+
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __init__(
+        self, cognito_identity_id: str | None = None, cognito_identity_pool_id: str | None = None
+    ) -> None:
+        self.cognito_identity_id = cognito_identity_id
+        self.cognito_identity_pool_id = cognito_identity_pool_id
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}(["
+            f"cognito_identity_id={self.cognito_identity_id},"
+            f"cognito_identity_pool_id={self.cognito_identity_pool_id}"
+            "])"
+        )
 
 
-@dataclass
 class Client:
     """`context.client_context.client`: the mobile app that invoked the function."""
 
-    installation_id: str | None = None
-    app_title: str | None = None
-    app_version_name: str | None = None
-    app_version_code: str | None = None
-    app_package_name: str | None = None
+    __slots__ = [
+        "installation_id",
+        "app_title",
+        "app_version_name",
+        "app_version_code",
+        "app_package_name",
+    ]
+
+    def __init__(
+        self,
+        installation_id: str | None = None,
+        app_title: str | None = None,
+        app_version_name: str | None = None,
+        app_version_code: str | None = None,
+        app_package_name: str | None = None,
+    ) -> None:
+        self.installation_id = installation_id
+        self.app_title = app_title
+        self.app_version_name = app_version_name
+        self.app_version_code = app_version_code
+        self.app_package_name = app_package_name
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}(["
+            f"installation_id={self.installation_id},"
+            f"app_title={self.app_title},"
+            f"app_version_name={self.app_version_name},"
+            f"app_version_code={self.app_version_code},"
+            f"app_package_name={self.app_package_name}"
+            "])"
+        )
 
 
-@dataclass
 class ClientContext:
     """`context.client_context`: set only when the caller passed a client context."""
 
-    custom: dict[str, Any] | None = None
-    env: dict[str, Any] | None = None
-    client: Client | None = None
+    __slots__ = ["custom", "env", "client"]
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ClientContext:
-        """Build it from the JSON the Invoke API's ClientContext header carries."""
-        client = data.get("client")
-        return cls(
-            custom=data.get("custom"),
-            env=data.get("env"),
-            client=Client(**{k: client.get(k) for k in Client.__dataclass_fields__})
-            if isinstance(client, Mapping)
-            else None,
+    def __init__(
+        self,
+        custom: dict[str, Any] | None = None,
+        env: dict[str, Any] | None = None,
+        client: Client | None = None,
+    ) -> None:
+        self.custom = custom
+        self.env = env
+        self.client = client
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__name__}([custom={self.custom},env={self.env},client={self.client}])"
         )
+
+
+def _from_header(cls: type[_Slotted], data: Mapping[str, Any]) -> _Slotted:
+    """An object of `cls` with each of its slots read from `data` (None when absent), as the
+    runtime builds its context objects from the Runtime API's headers."""
+    obj = cls.__new__(cls)
+    for name in cls.__slots__:
+        setattr(obj, name, data.get(name, None))
+    return obj
+
+
+_Slotted = TypeVar("_Slotted", CognitoIdentity, Client, ClientContext)
+
+# The W3C trace-context fields `context.w3c()` passes on; others are dropped.
+W3C_FIELDS = ("traceparent", "tracestate", "baggage")
+
+
+def client_context_from_header(
+    data: Mapping[str, Any] | None,
+) -> tuple[ClientContext | None, dict[str, str]]:
+    """The client context and W3C trace context, from the Invoke API's client-context JSON.
+
+    As the runtime does it: `w3c` is taken out first (only its string values of the W3C
+    fields are kept), then `custom`, `env` and `client` are read; nothing else survives.
+    """
+    if data is None:
+        return None, {}
+    data = dict(data)
+    w3c: dict[str, str] = {}
+    raw = data.pop("w3c", None)
+    if isinstance(raw, Mapping):
+        w3c = {name: raw[name] for name in W3C_FIELDS if isinstance(raw.get(name), str)}
+    client_context = _from_header(ClientContext, data)
+    client: Any = client_context.client
+    if client is not None:
+        client_context.client = _from_header(Client, client)
+    return client_context, w3c
+
+
+_NO_W3C: dict[str, str] = {}
+
+
+def identity_from_header(data: Mapping[str, Any] | None) -> CognitoIdentity:
+    identity = CognitoIdentity()
+    if data is not None:
+        identity.cognito_identity_id = data.get("cognitoIdentityId")
+        identity.cognito_identity_pool_id = data.get("cognitoIdentityPoolId")
+    return identity
+
+
+# The harness's own random numbers (ids): a generator of its own, seeded from the
+# system's and seeded again in every forked process, so that neither a test's
+# random.seed() nor a fork repeats them, without a system call per id.
+_RANDOM = random.Random()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_RANDOM.seed)
+
+
+def random_hex(digits: int) -> str:
+    """`digits` random hexadecimal digits (an even number)."""
+    return _RANDOM.getrandbits(digits * 4).to_bytes(digits // 2, "big").hex()
 
 
 def new_request_id() -> str:
     """A random (version 4) UUID string, as Lambda's request ids are.
 
-    Formatted by hand from 16 random bytes: uuid.uuid4() costs more than the whole
-    inline invoke budget allows.
+    Formatted by hand: uuid.uuid4() costs more than the whole inline invoke budget allows.
     """
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    n = (_RANDOM.getrandbits(128) & _UUID_RANDOM_BITS) | _UUID_VERSION_4
+    h = n.to_bytes(16, "big").hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-_VARIANT = "89ab"
+# A version 4 UUID: version 4, variant 10, the other 122 bits random.
+_UUID_RANDOM_BITS = 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF
+_UUID_VERSION_4 = 0x00000000_0000_4000_8000_000000000000
 
 
 def new_log_stream_name(version: str = "$LATEST", when: float | None = None) -> str:
@@ -87,9 +191,17 @@ class LambdaContext:
 
     Attribute for attribute what awslambdaric builds: the function's name, version,
     memory and log names are strings (the runtime reads them from the environment),
-    `identity` is always a CognitoIdentity, `client_context` None unless given.
-    The deadline is the construction time plus `timeout_s`; the countdown reads the wall
-    clock on every call, so freezegun and time-machine move it as they move Lambda's.
+    `identity` is always a CognitoIdentity, `client_context` None unless given, `w3c()`
+    the W3C trace context the caller sent in the client context.
+
+    Built in a test, the deadline is the construction time plus `timeout_s` (the countdown
+    starts when the object is made). Passed to `LambdaFunction.invoke(context=...)`, it
+    supplies what a caller can send with an invoke (request id, identity, client context
+    with its W3C trace context, tenant id, a qualified `invoked_function_arn`); the
+    function's own name, memory, version and log names, and the deadline (the invoke's
+    start plus the function's timeout), are the function's, as in Lambda. The countdown
+    reads the wall clock on every call, so freezegun and time-machine move it as they move
+    Lambda's.
     """
 
     aws_request_id: str
@@ -126,6 +238,8 @@ class LambdaContext:
         self.function_version = function_version
         # The runtime reads it from AWS_LAMBDA_FUNCTION_MEMORY_SIZE: a string, always.
         self.memory_limit_in_mb = str(memory_limit_in_mb)
+        # A caller may invoke a qualified ARN (an alias or a version): that one is passed on.
+        self._qualified_arn = invoked_function_arn
         self.invoked_function_arn = invoked_function_arn or function_arn(
             function_name, region, account_id
         )
@@ -133,31 +247,70 @@ class LambdaContext:
         self.log_stream_name = log_stream_name or new_log_stream_name(function_version)
         if identity is None:
             identity = CognitoIdentity()
-        elif isinstance(identity, dict | Mapping):
+        elif isinstance(identity, Mapping):
             identity = CognitoIdentity(
                 identity.get("cognito_identity_id", identity.get("cognitoIdentityId")),
                 identity.get("cognito_identity_pool_id", identity.get("cognitoIdentityPoolId")),
             )
         self.identity = identity
-        if client_context is not None and isinstance(client_context, Mapping):
-            client_context = ClientContext.from_dict(client_context)
+        self._w3c: dict[str, str] = {}
+        if isinstance(client_context, Mapping):
+            client_context, self._w3c = client_context_from_header(client_context)
         self.client_context = client_context
         self.tenant_id = tenant_id
         self._deadline_ms = (
             deadline_ms if deadline_ms is not None else int(time.time() * 1000 + timeout_s * 1000)
         )
 
+    @classmethod
+    def _for_request(
+        cls,
+        request_id: str,
+        deadline_ms: int,
+        invoked_function_arn: str,
+        client_context: Mapping[str, Any] | None,
+        identity: Mapping[str, Any] | None,
+        tenant_id: str | None,
+    ) -> LambdaContext:
+        """The context the runtime builds for one request, from the Runtime API's headers
+        and, read afresh each time, the function's variables."""
+        context = cls.__new__(cls)
+        context.aws_request_id = request_id
+        (
+            context.log_group_name,
+            context.log_stream_name,
+            context.function_name,
+            context.memory_limit_in_mb,
+            context.function_version,
+        ) = _context_variables()
+        context.invoked_function_arn = invoked_function_arn
+        context.tenant_id = tenant_id
+        if client_context is None:
+            context.client_context = None
+            # Never handed out: w3c() returns a copy.
+            context._w3c = _NO_W3C
+        else:
+            context.client_context, context._w3c = client_context_from_header(client_context)
+        context.identity = identity_from_header(identity)
+        context._qualified_arn = None
+        context._deadline_ms = deadline_ms
+        return context
+
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the deadline, from the wall clock, never below 0."""
         remaining = self._deadline_ms - int(time.time() * 1000)
         return remaining if remaining > 0 else 0
 
+    def w3c(self) -> dict[str, str]:
+        """The W3C trace context (traceparent, tracestate, baggage) the caller sent."""
+        return dict(self._w3c)
+
     def log(self, msg: object) -> None:
-        """Write `str(msg)` to the function's log, with no newline added (as the runtime)."""
+        """Write `str(msg)` to the function's log as one record, with no newline added."""
         for handler in logging.getLogger().handlers:
             sink = getattr(handler, "log_sink", None)
             if sink is not None:
-                sink.write(str(msg))
+                sink.log(str(msg))
                 return
         sys.stdout.write(str(msg))
 
@@ -174,6 +327,68 @@ class LambdaContext:
             f"identity={self.identity},"
             f"tenant_id={self.tenant_id}])"
         )
+
+
+_CONTEXT_VARIABLES = (
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+)
+_CONTEXT_KEYS = tuple(os.environ.encodekey(name) for name in _CONTEXT_VARIABLES)
+
+
+class _ReadVariables:
+    """The context's variables as last read, to skip decoding them again when unchanged."""
+
+    raw: tuple[Any, ...] = ()
+    values: tuple[Any, ...] = ()
+
+
+def _context_variables() -> tuple[Any, ...]:
+    """The variables the runtime reads for every request's context (None when unset),
+    read from os.environ's own mapping: os.environ.get would decode each one each time."""
+    get = os.environ._data.get  # type: ignore[attr-defined]
+    group, stream, name, memory, version = _CONTEXT_KEYS
+    raw = (get(group), get(stream), get(name), get(memory), get(version))
+    if raw != _ReadVariables.raw:
+        decode = os.environ.decodevalue
+        _ReadVariables.values = tuple(None if value is None else decode(value) for value in raw)
+        _ReadVariables.raw = raw
+    return _ReadVariables.values
+
+
+def caller_headers(context: LambdaContext) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """What a caller's context sends with an invoke: the client context (with its W3C trace
+    context) and the Cognito identity, as the Runtime API hands them to the runtime."""
+    client_context: dict[str, Any] | None = None
+    if context.client_context is not None:
+        given = context.client_context
+        client = given.client
+        client_context = {
+            "custom": given.custom,
+            "env": given.env,
+            "client": None
+            if client is None
+            else {name: getattr(client, name) for name in Client.__slots__},
+        }
+    w3c = context.w3c()
+    if w3c:
+        client_context = {**(client_context or {}), "w3c": w3c}
+    identity = context.identity
+    headers_identity = None
+    if identity.cognito_identity_id is not None or identity.cognito_identity_pool_id is not None:
+        headers_identity = {
+            "cognitoIdentityId": identity.cognito_identity_id,
+            "cognitoIdentityPoolId": identity.cognito_identity_pool_id,
+        }
+    return client_context, headers_identity
+
+
+def qualified_arn(context: LambdaContext) -> str | None:
+    """The ARN the caller invoked, when the context names one explicitly."""
+    return context._qualified_arn
 
 
 __all__ = [

@@ -142,17 +142,20 @@ def _is_permission_error(exc: BaseException) -> bool:
 def user_stack_trace(tb: TracebackType | None) -> list[str]:
     """The runtime's `stackTrace`: `traceback.format_list` entries from the first user frame.
 
-    The runtime drops its own bootstrap frames at the top of the traceback and keeps
-    everything below (library frames the user's code called included); the harness's
-    frames stand where the bootstrap's would.
+    The runtime formats (file, line, function, source) tuples, which carry no column
+    positions: no caret lines, whatever Python prints for the same traceback. It drops its
+    own frames at the top of the traceback and keeps everything below (library frames the
+    user's code called included); when every frame is its own (the handler object is not
+    callable), it keeps them all. The harness's frames stand where the runtime's would.
     """
-    frames = traceback.extract_tb(tb)
-    first_user_frame = 0
-    while first_user_frame < len(frames) and frames[first_user_frame].filename.startswith(
-        _HARNESS_ROOT
-    ):
-        first_user_frame += 1
-    return traceback.format_list(frames[first_user_frame:])
+    frames = [
+        (frame.filename, frame.lineno, frame.name, frame.line) for frame in traceback.extract_tb(tb)
+    ]
+    for first_user_frame, frame in enumerate(frames):
+        if not frame[0].startswith(_HARNESS_ROOT):
+            frames = frames[first_user_frame:]
+            break
+    return traceback.format_list(frames)  # type: ignore[arg-type]
 
 
 _HARNESS_ROOT = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -15,20 +15,39 @@ import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from . import report
-from .config import INTERPRETER_RUNTIME, RESERVED_ENV_NAMES, Architecture, FunctionConfig, Isolation
-from .context import LambdaContext, new_request_id
+from ._clock import elapsed_ms, monotonic
+from .config import (
+    INTERPRETER_RUNTIME,
+    RESERVED_ENV_NAMES,
+    Architecture,
+    FunctionConfig,
+    Isolation,
+    LogFormat,
+)
+from .context import LambdaContext, caller_headers, new_request_id, qualified_arn
 from .environments.base import EnvironmentPool, ExecutionEnvironment, Slot, environment_class
+from .environments.shared import timed_out
 from .errors import ErrorKind, FunctionIsolationWarning, HarnessError, LambdaError
-from .invocation import Invocation
+from .invocation import INVALID_REQUEST_CONTENT, InitLifecycle, Invocation
 from .limits import Limits
+from .logs import LogRecord
 from .patching import Patch, checked_patch
-from .runtime import InvokeOutcome, InvokeRequest, marshal_event
+from .runtime import (
+    InitOutcome,
+    InvokeOutcome,
+    InvokeRequest,
+    encode_request,
+    request_json_problem,
+)
 from .session import current as current_session
 from .variables import INHERITED_HOST_PREFIXES, INHERITED_HOST_VARIABLES
 
+# Lambda gives the Init phase of a new environment 10 seconds.
+INIT_TIMEOUT_S = 10.0
 # Invoke API limits for a synchronous (RequestResponse) call.
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
@@ -57,8 +76,8 @@ class LambdaFunction:
     """A function under test: its configuration, its execution environments, its invocations.
 
     The first invoke is a cold start (the handler module is imported afresh, private to
-    this function); later invokes are warm until a timeout, an exit or a crash discards
-    the environment.
+    this function); later invokes are warm until a timeout, an exit or a crash ends the
+    runtime, which starts again (a cold start, in the same environment) at the next request.
     """
 
     def __init__(
@@ -79,6 +98,10 @@ class LambdaFunction:
         layers: Sequence[str | os.PathLike[str]] = (),
         patches: Mapping[str, Any] | None = None,
         limits: Limits | Mapping[str, Any] | None = None,
+        log_format: LogFormat = "Text",
+        log_level: str | None = None,
+        system_log_level: str | None = None,
+        ephemeral_storage_mb: int = 512,
     ) -> None:
         self.config = FunctionConfig(
             handler=handler,
@@ -97,6 +120,10 @@ class LambdaFunction:
             # A {target: replacement} mapping, checked into Patches.
             patches=patches,  # type: ignore[arg-type]
             limits=Limits.coerce(limits),
+            log_format=log_format,
+            log_level=log_level,
+            system_log_level=system_log_level,
+            ephemeral_storage_mb=ephemeral_storage_mb,
         )
         self._setup()
 
@@ -148,8 +175,14 @@ class LambdaFunction:
         # Environments that swap the test process's own state in take turns; worker
         # processes serve requests side by side.
         self._serial = self._environment_class.shares_process
-        self._default_context_fields = {"invoked_function_arn": self.config.function_arn}
         self._code_dir = str(self.config.code_path)
+        # What every invocation of the function repeats, worked out once.
+        self._name = self.config.function_name
+        self._arn = self.config.function_arn
+        self._timeout_ms = self.config.timeout_s * 1000
+        self._price_per_ms = report.price_per_ms(
+            self.config.memory_mb, self.config.architecture, self.config.ephemeral_storage_mb
+        )
 
     def update_configuration(self, **settings: Any) -> None:
         """Change settings as UpdateFunctionConfiguration does: the next invoke is a cold
@@ -200,13 +233,36 @@ class LambdaFunction:
         )
 
     def invoke(self, event: Any = None, *, context: LambdaContext | None = None) -> Invocation:
-        """Invoke synchronously (RequestResponse) with `event` (a JSON-able value)."""
+        """Invoke synchronously (RequestResponse) with `event`, sent as JSON as an SDK sends
+        it (`"text"` for a str). `context` supplies what a caller can send with a request
+        (request id, identity, client context, tenant id); the deadline is always the
+        invoke's start plus the function's timeout."""
+        if isinstance(event, bytes | bytearray | memoryview):
+            raise HarnessError(
+                "invoke() sends the event as JSON and bytes are not JSON; to send a request "
+                "body as it is, use invoke_raw(body)"
+            )
+        return self._serve_one(event, context, raw=False)
+
+    def invoke_raw(self, body: bytes, *, context: LambdaContext | None = None) -> Invocation:
+        """Invoke with `body` as the request payload, byte for byte. The Invoke API refuses
+        a payload that is not JSON (400 InvalidRequestContentException, the function never
+        runs); a JSON one reaches the runtime as it is (a byte order mark, duplicate keys,
+        escapes and all)."""
+        if not isinstance(body, bytes | bytearray | memoryview):
+            raise HarnessError(
+                f"invoke_raw() takes the request body as bytes, got {type(body).__name__}; "
+                "invoke(event) sends a Python value as JSON"
+            )
+        return self._serve_one(bytes(body), context, raw=True)
+
+    def _serve_one(self, event: Any, context: LambdaContext | None, *, raw: bool) -> Invocation:
         slot = self._pool.acquire()
         if self._serial:
             with _PROCESS_STATE:
-                invocation = self._invoke(slot, event, context)
+                invocation = self._invoke(slot, event, context, raw)
         else:
-            invocation = self._invoke(slot, event, context)
+            invocation = self._invoke(slot, event, context, raw)
         self._record(invocation)
         return invocation
 
@@ -252,7 +308,7 @@ class LambdaFunction:
         with _PROCESS_STATE:
             try:
                 for slot, event in zip(slots, wave, strict=True):
-                    served.append(self._invoke(slot, event, None))
+                    served.append(self._invoke(slot, event, None, False))
             finally:
                 # Requests not served (an invoke raised) give their claim back.
                 for slot in slots[len(served) + 1 :]:
@@ -267,7 +323,7 @@ class LambdaFunction:
             max_workers=len(wave), thread_name_prefix=f"lambda-{self.name}"
         ) as executor:
             futures = [
-                executor.submit(self._invoke, slot, event, None)
+                executor.submit(self._invoke, slot, event, None, False)
                 for slot, event in zip(slots, wave, strict=True)
             ]
             return [future.result() for future in futures]
@@ -287,99 +343,135 @@ class LambdaFunction:
         slot: Slot[ExecutionEnvironment] | None,
         event: Any,
         context: LambdaContext | None,
+        raw: bool,
     ) -> Invocation:
         """Serve one request in the slot's environment (no slot: throttled), then release it."""
         request_id = context.aws_request_id if context is not None else new_request_id()
         if slot is None:
             return self._rejected(request_id, _throttled())
         try:
-            return self._invoke_in(slot, request_id, event, context)
+            body = self._request_body(event, raw)
+            if isinstance(body, LambdaError):
+                return self._rejected(request_id, body)
+            return self._invoke_in(slot, self._request(request_id, body, context))
         finally:
             self._pool.release(slot)
 
-    def _invoke_in(
-        self,
-        slot: Slot[ExecutionEnvironment],
-        request_id: str,
-        event: Any,
-        context: LambdaContext | None,
-    ) -> Invocation:
-        try:
-            body = marshal_event(event)
-        except Exception as e:
-            return self._rejected(
-                request_id,
-                LambdaError.build(
-                    ErrorKind.UNMARSHAL,
-                    "Runtime.UnmarshalError",
-                    f"Unable to unmarshal input: {e}",
-                    request_id=request_id,
-                ),
+    def _request_body(self, event: Any, raw: bool) -> bytes | LambdaError:
+        """The payload as the Invoke API receives it, or its refusal."""
+        body: bytes
+        if raw:
+            body = event
+            problem = request_json_problem(body)
+        else:
+            try:
+                body = encode_request(event)
+                problem = None
+            except ValueError as e:
+                # An SDK writes NaN and Infinity, which the Invoke API does not take as JSON.
+                body, problem = b"", str(e)
+            except TypeError as e:
+                raise HarnessError(
+                    f"the event cannot be sent as JSON ({e}); pass JSON-able values (dict, "
+                    "list, str, int, float, bool, None) or send bytes with invoke_raw()"
+                ) from None
+        if problem is not None:
+            return LambdaError.sandbox(
+                ErrorKind.UNMARSHAL,
+                INVALID_REQUEST_CONTENT,
+                "Could not parse request body into json: Could not parse payload into json: "
+                + problem,
             )
         if len(body) > MAX_REQUEST_BYTES:
-            return self._rejected(
-                request_id,
-                LambdaError.sandbox(
-                    ErrorKind.PAYLOAD_TOO_LARGE,
-                    "RequestEntityTooLargeException",
-                    f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
-                    f"InvokeFunction operation (the event is {len(body):,} bytes)",
-                ),
+            return LambdaError.sandbox(
+                ErrorKind.PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
+                f"InvokeFunction operation (the event is {len(body):,} bytes)",
             )
+        return body
 
-        init_logs = ""
-        init_duration_ms: float | None = None
-        cold_start = slot.environment is None
-        if slot.environment is None:
-            self._point_at_test_state()
-            environment = self._environment_class(self.config, current_session())
-            init = environment.init(request_id)
-            init_logs = report.init_start_line(self.config.region) + init.logs
-            if init.error is not None:
-                environment.close()
-                init_logs += report.init_report_line(init.duration_ms, init.error.report_error_type)
-                return self._finish(
-                    request_id,
-                    init_logs,
-                    InvokeOutcome("error", None, init.error, "", init.duration_ms, True),
-                    cold_start=True,
-                    init_duration_ms=None,
-                    memory_mb=environment.max_memory_used_mb(),
-                    platform_error=init.error.report_error_type,
-                )
-            init_duration_ms = init.duration_ms
-            slot.environment = environment
-        environment = slot.environment
-
-        deadline_ms = int(time.time() * 1000 + self.config.timeout_s * 1000)
-        if context is not None:
-            deadline_ms = getattr(context, "_deadline_ms", deadline_ms)
-        request = InvokeRequest(
-            request_id, body, deadline_ms, self._context_fields(context), self.config.patches
-        )
-        outcome = environment.invoke(request)
-        if outcome.error is not None and not cold_start:
-            self._point_at_test_state()
-        memory_mb = environment.max_memory_used_mb()
-        if outcome.environment_lost:
-            environment.close()
-            slot.environment = None
-        platform_error = None
-        if outcome.error is not None and outcome.error.kind in (
-            ErrorKind.EXIT,
-            ErrorKind.OUT_OF_MEMORY,
-        ):
-            platform_error = outcome.error.report_error_type
-        if outcome.response is not None and len(outcome.response) > MAX_RESPONSE_BYTES:
-            outcome = _response_too_large(outcome, request_id)
-        return self._finish(
+    def _request(
+        self, request_id: str, body: bytes, context: LambdaContext | None
+    ) -> InvokeRequest:
+        """The request as the Runtime API will hand it over (its deadline set when the
+        invoke phase starts), with the function's patches as they are now."""
+        patches = self.config.patches
+        if context is None:
+            return InvokeRequest(request_id, body, 0, self._arn, patches=patches)
+        client_context, identity = caller_headers(context)
+        return InvokeRequest(
             request_id,
-            init_logs,
+            body,
+            0,
+            qualified_arn(context) or self._arn,
+            client_context,
+            identity,
+            context.tenant_id,
+            patches,
+        )
+
+    def _invoke_in(self, slot: Slot[ExecutionEnvironment], request: InvokeRequest) -> Invocation:
+        started_at = time.time()
+        environment = slot.environment
+        timeout_s = self.config.timeout_s
+        if environment is not None and not environment.needs_init:
+            # A warm invoke: the environment's runtime is ready (the common, fast path).
+            request.deadline_ms = int(started_at * 1000 + self._timeout_ms)
+            outcome = environment.invoke(request)
+            if outcome.error is not None:
+                self._point_at_test_state()
+            return self._served(slot, environment, request.request_id, outcome, started_at)
+        # A cold start: a new environment, or a runtime started again in this one.
+        self._point_at_test_state()
+        new = environment is None
+        if environment is None:
+            environment = self._environment_class(self.config, current_session())
+            slot.environment = environment
+        lifecycle = InitLifecycle(init_start=new)
+        init_duration_ms: float | None = None
+        if lifecycle.init_start:
+            # The Init phase of a new environment: 10 seconds at most.
+            init = environment.init(request.request_id, INIT_TIMEOUT_S, request.patches)
+            lifecycle.init_records = list(init.records)
+            if init.error is None:
+                init_duration_ms = init.duration_ms
+            else:
+                lifecycle.reports.append(_init_report(init, "init"))
+        invoke_started = monotonic()
+        request.deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
+        reinit_ms = 0.0
+        if environment.needs_init:
+            # Init again within the request ("suppressed init": after a failed Init, or a
+            # runtime lost to a timeout, an exit or the memory ceiling), within the
+            # function's timeout, counted in the invoke's Duration.
+            init = environment.init(request.request_id, timeout_s, request.patches)
+            lifecycle.reinit_records = [replace(r, phase="invoke") for r in init.records]
+            reinit_ms = init.duration_ms
+            if init.error is not None:
+                lifecycle.reports.append(_init_report(init, "invoke"))
+                outcome = _failed_reinit(request, init, timeout_s, elapsed_ms(invoke_started))
+                return self._served(
+                    slot,
+                    environment,
+                    request.request_id,
+                    outcome,
+                    started_at,
+                    cold_start=True,
+                    lifecycle=lifecycle,
+                    platform_error=None if init.timed_out else init.error.report_error_type,
+                )
+        outcome = environment.invoke(request)
+        outcome.duration_ms += reinit_ms
+        return self._served(
+            slot,
+            environment,
+            request.request_id,
             outcome,
-            cold_start=cold_start,
+            started_at,
+            cold_start=True,
             init_duration_ms=init_duration_ms,
-            memory_mb=memory_mb,
-            platform_error=platform_error,
+            lifecycle=lifecycle,
         )
 
     def _point_at_test_state(self) -> None:
@@ -453,32 +545,31 @@ class LambdaFunction:
             FunctionIsolationWarning,
         )
 
-    def _context_fields(self, context: LambdaContext | None) -> dict[str, Any]:
-        if context is None:
-            return self._default_context_fields
-        return {
-            "function_name": context.function_name,
-            "function_version": context.function_version,
-            "memory_limit_in_mb": context.memory_limit_in_mb,
-            "invoked_function_arn": context.invoked_function_arn,
-            "log_group_name": context.log_group_name,
-            "log_stream_name": context.log_stream_name,
-            "identity": context.identity,
-            "client_context": context.client_context,
-            "tenant_id": context.tenant_id,
-        }
-
-    def _finish(
+    def _served(
         self,
+        slot: Slot[ExecutionEnvironment],
+        environment: ExecutionEnvironment,
         request_id: str,
-        init_logs: str,
         outcome: InvokeOutcome,
+        started_at: float,
         *,
-        cold_start: bool,
-        init_duration_ms: float | None,
-        memory_mb: int,
-        platform_error: str | None,
+        cold_start: bool = False,
+        init_duration_ms: float | None = None,
+        lifecycle: InitLifecycle | None = None,
+        platform_error: str | None = None,
     ) -> Invocation:
+        memory_mb = environment.max_memory_used_mb()
+        if lifecycle is not None and lifecycle.reports and lifecycle.reports[-1].phase == "invoke":
+            # Init failed twice: the next request gets a new environment.
+            environment.close()
+            slot.environment = None
+        if outcome.error is not None and outcome.error.kind in (
+            ErrorKind.EXIT,
+            ErrorKind.OUT_OF_MEMORY,
+        ):
+            platform_error = outcome.error.report_error_type
+        if outcome.response is not None and len(outcome.response) > MAX_RESPONSE_BYTES:
+            outcome = _response_too_large(outcome)
         duration_ms = outcome.duration_ms
         if outcome.status == "timeout":
             # Lambda stops the clock at the timeout, whatever the handler was doing.
@@ -489,8 +580,9 @@ class LambdaFunction:
             platform_status = "timeout"
         elif platform_error is not None:
             platform_status = "error"
-        return Invocation(
-            function_name=self.config.function_name,
+        config = self.config
+        invocation = Invocation(
+            function_name=self._name,
             request_id=request_id,
             status=outcome.status,
             error=outcome.error,
@@ -498,19 +590,22 @@ class LambdaFunction:
             billed_duration_ms=billed,
             init_duration_ms=init_duration_ms,
             cold_start=cold_start,
-            memory_size_mb=self.config.memory_mb,
+            memory_size_mb=config.memory_mb,
             max_memory_used_mb=memory_mb,
-            cost_usd=report.cost_usd(self.config.memory_mb, billed, self.config.architecture),
-            architecture=self.config.architecture,
+            cost_usd=report.PRICE_PER_REQUEST_USD + billed * self._price_per_ms,
+            architecture=config.architecture,
             response_payload=outcome.response,
             code_dir=self._code_dir,
             platform_status=platform_status,
             platform_error_type=platform_error,
-            init_logs=init_logs,
-            function_logs=outcome.logs,
-            isolation=self.config.isolation,
-            limits=self.config.limits,
+            isolation=config.isolation,
+            limits=config.limits,
+            config=config,
+            started_at=started_at,
+            lifecycle=lifecycle,
+            function_records=outcome.records,
         )
+        return invocation
 
     def _rejected(self, request_id: str, error: LambdaError) -> Invocation:
         """Refused by the Invoke API before any environment saw it: no logs, no charge."""
@@ -552,7 +647,7 @@ def _throttled() -> LambdaError:
     return LambdaError.sandbox(ErrorKind.THROTTLED, "TooManyRequestsException", "Rate Exceeded.")
 
 
-def _response_too_large(outcome: InvokeOutcome, request_id: str) -> InvokeOutcome:
+def _response_too_large(outcome: InvokeOutcome) -> InvokeOutcome:
     assert outcome.response is not None
     error = LambdaError.sandbox(
         ErrorKind.PAYLOAD_TOO_LARGE,
@@ -560,4 +655,31 @@ def _response_too_large(outcome: InvokeOutcome, request_id: str) -> InvokeOutcom
         f"Response payload size ({len(outcome.response)} bytes) exceeded maximum allowed "
         f"payload size ({MAX_RESPONSE_BYTES} bytes).",
     )
-    return InvokeOutcome("error", None, error, outcome.logs, outcome.duration_ms)
+    return InvokeOutcome("error", None, error, outcome.duration_ms, outcome.records)
+
+
+def _init_report(init: InitOutcome, phase: str) -> report.InitReport:
+    assert init.error is not None
+    if init.timed_out:
+        return report.InitReport(init.duration_ms, phase, "timeout")
+    return report.InitReport(init.duration_ms, phase, "error", init.error.report_error_type)
+
+
+def _failed_reinit(
+    request: InvokeRequest, init: InitOutcome, timeout_s: float, duration_ms: float
+) -> InvokeOutcome:
+    """The request's answer when Init, run again within it, failed too: the function's
+    timeout (Init ran out of it), or the Init error, which the platform reports between
+    START and END."""
+    assert init.error is not None
+    if init.timed_out:
+        return timed_out(request, timeout_s, [], duration_ms)
+    note = LogRecord(
+        f"Unknown application error occurred\n{init.error.report_error_type}",
+        "platform",
+        "invoke",
+    )
+    error = init.error
+    if error.kind is not ErrorKind.EXIT and error.kind is not ErrorKind.OUT_OF_MEMORY:
+        error = replace(error, kind=ErrorKind.INIT)
+    return InvokeOutcome("error", None, error, duration_ms, [note])

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import report
-from .config import Architecture, Isolation
+from .config import INTERPRETER_RUNTIME, Architecture, FunctionConfig, Isolation
 from .errors import CODE_NOT_FOUND_ERRORS, ErrorKind, LambdaError
 from .limits import Limits
+from .logs import APPLICATION_LEVELS, LogRecord, Phase, lambda_level, render
 from .runtime import Status, decode_json
 
 _LOG_TAIL_LINES = 20
+# The Invoke API's answer to a payload that is not JSON.
+INVALID_REQUEST_CONTENT = "InvalidRequestContentException"
 
 
 @dataclass
@@ -39,18 +43,30 @@ class Invocation:
     served: bool = field(default=True, repr=False)
     platform_status: str | None = field(default=None, repr=False)
     platform_error_type: str | None = field(default=None, repr=False)
-    init_logs: str = field(default="", repr=False)
-    function_logs: str = field(default="", repr=False)
     # What the run's gates need to judge this invoke: where it ran (inline, Max Memory
     # Used is the test process's) and the function's own limits.
     isolation: Isolation = field(default="process", repr=False)
     limits: Limits | None = field(default=None, repr=False)
+    config: FunctionConfig | None = field(default=None, repr=False)
+    # When the request arrived (epoch seconds), what Init did before it was served (None
+    # on a warm invoke), and the function's records while it was served.
+    started_at: float = field(default=0.0, repr=False)
+    lifecycle: InitLifecycle | None = field(default=None, repr=False)
+    function_records: Sequence[LogRecord] = field(default=(), repr=False)
+
+    @property
+    def init_reports(self) -> tuple[report.InitReport, ...]:
+        """The Inits that did not complete before this request was served (INIT_REPORT)."""
+        return tuple(self.lifecycle.reports) if self.lifecycle is not None else ()
 
     @functools.cached_property
     def report_line(self) -> str:
         """The REPORT line, to the character ("" when the Invoke API refused the call)."""
         if not self.served:
             return ""
+        return self._report().line()
+
+    def _report(self) -> report.Report:
         return report.Report(
             self.request_id,
             self.duration_ms,
@@ -60,34 +76,77 @@ class Invocation:
             self.init_duration_ms,
             self.platform_status,
             self.platform_error_type,
-        ).line()
-
-    @functools.cached_property
-    def logs(self) -> str:
-        """The log stream as CloudWatch shows it: INIT_START (cold), START, output, END, REPORT."""
-        if not self.served:
-            return self.init_logs + self.function_logs
-        return "".join(
-            (
-                self.init_logs,
-                report.start_line(self.request_id),
-                self.function_logs,
-                report.end_line(self.request_id),
-                self.report_line,
-                "\n",
-            )
         )
 
     @functools.cached_property
+    def log_records(self) -> list[LogRecord]:
+        """The invocation's CloudWatch events, parsed, in order: the platform's (text lines,
+        or `platform.*` records under the JSON log format) and the function's, after the
+        log-level filtering the function's logging settings ask for."""
+        if not self.served:
+            return []
+        config = self.config
+        json_format = config is not None and config.log_format == "JSON"
+        platform = _PlatformRecords(self, json_format)
+        application_rank = _rank(config.log_level if config is not None else None, "INFO")
+        system_rank = _rank(config.system_log_level if config is not None else None, "INFO")
+        keep = _application_filter(application_rank) if json_format else None
+        # The platform's records by level: start, report and Init's are INFO, the
+        # runtime's "done" records DEBUG (filtered only in the JSON format).
+        info = not json_format or system_rank <= _INFO
+        debug = json_format and system_rank <= _DEBUG
+        records: list[LogRecord] = []
+        lifecycle = self.lifecycle
+        if lifecycle is not None:
+            if lifecycle.init_start and info:
+                records.append(platform.init_start())
+            records.extend(_filtered(lifecycle.init_records, keep))
+            if lifecycle.init_start and debug:
+                records.append(platform.init_runtime_done())
+            reports = list(lifecycle.reports)
+            if reports and reports[0].phase == "init":
+                first = reports.pop(0)
+                if info:
+                    records.append(platform.init_report(first))
+            records.extend(_filtered(lifecycle.reinit_records, keep))
+            if info:
+                records.extend(platform.init_report(r) for r in reports)
+        if info:
+            records.append(platform.start())
+        records.extend(_filtered(self.function_records, keep))
+        if json_format:
+            if debug:
+                records.append(platform.runtime_done())
+            if info:
+                records.append(platform.report())
+        else:
+            records.append(platform.end())
+            records.append(platform.report())
+        return records
+
+    @functools.cached_property
+    def logs(self) -> str:
+        """The log stream as CloudWatch shows it: INIT_START (cold), START, output, END, REPORT
+        (or their JSON records under the JSON log format), one event after another."""
+        return render(self.log_records)
+
+    @property
     def result(self) -> Any:
         """The decoded response (JSON), the raw bytes a handler returned, or None on error."""
-        if self.error is not None or self.response_payload is None:
-            return None
-        try:
-            return decode_json(self.response_payload)
-        except ValueError:
-            # The handler returned raw bytes that are not JSON: they arrive as they are.
-            return self.response_payload
+        # Decoded once, kept by hand: functools.cached_property takes a lock on each first
+        # read, which costs more than decoding a small response.
+        cache = self.__dict__
+        if "_result" in cache:
+            return cache["_result"]
+        value: Any = None
+        if self.error is None and self.response_payload is not None:
+            try:
+                value = decode_json(self.response_payload)
+            except ValueError:
+                # The handler returned raw bytes that are not JSON: they arrive as they are.
+                value = self.response_payload
+        cache["_result"] = value
+        return value
 
     @property
     def ok(self) -> bool:
@@ -98,6 +157,8 @@ class Invocation:
         """The Invoke API's StatusCode: 200 for any served request, even a failed one."""
         if self.error is not None and self.error.kind is ErrorKind.THROTTLED:
             return 429
+        if self.error is not None and self.error.error_type == INVALID_REQUEST_CONTENT:
+            return 400
         if (
             self.error is not None
             and self.error.kind is ErrorKind.PAYLOAD_TOO_LARGE
@@ -223,3 +284,136 @@ def _error_matches(error: LambdaError, expected: ErrorKind | str | type[BaseExce
         f"assert_error() takes an ErrorKind, an errorType string or an exception class, "
         f"got {expected!r}"
     )
+
+
+_DEBUG = APPLICATION_LEVELS.index("DEBUG")
+_INFO = APPLICATION_LEVELS.index("INFO")
+
+
+def _rank(level: str | None, default: str) -> int:
+    return APPLICATION_LEVELS.index(lambda_level(level) or default)
+
+
+def _application_filter(minimum: int) -> Callable[[LogRecord], bool]:
+    """Lambda's application log-level filtering: a record's own level, else the level a
+    JSON line names, else INFO (what Lambda assigns output without a level)."""
+
+    def keep(record: LogRecord) -> bool:
+        if record.origin == "platform":
+            return True
+        level = lambda_level(record.level)
+        if level is None:
+            data = record.json
+            level = (lambda_level(data.get("level")) if data is not None else None) or "INFO"
+        return APPLICATION_LEVELS.index(level) >= minimum
+
+    return keep
+
+
+def _filtered(
+    records: Sequence[LogRecord], keep: Callable[[LogRecord], bool] | None
+) -> Sequence[LogRecord]:
+    return records if keep is None else [record for record in records if keep(record)]
+
+
+@dataclass(slots=True)
+class InitLifecycle:
+    """What the platform logs of the Init that came before a request was served: INIT_START
+    (a new environment), the function's records during Init, the Inits that did not
+    complete (INIT_REPORT), the records of Init run again within the request."""
+
+    init_start: bool
+    init_records: list[LogRecord] = field(default_factory=list)
+    reports: list[report.InitReport] = field(default_factory=list)
+    reinit_records: list[LogRecord] = field(default_factory=list)
+
+
+class _PlatformRecords:
+    """Lambda's own records for one invocation, as text lines or `platform.*` JSON."""
+
+    def __init__(self, invocation: Invocation, json_format: bool) -> None:
+        self._invocation = invocation
+        self._json = json_format
+        self._started = invocation.started_at
+        init_ms = invocation.init_duration_ms or 0.0
+        self._served_at = self._started + init_ms / 1000
+        self._ended = self._served_at + invocation.duration_ms / 1000
+
+    def _record(self, data: dict[str, Any], phase: Phase) -> LogRecord:
+        return LogRecord(report.encode_record(data), "platform", phase, fields=data)
+
+    def _line(self, text: str, phase: Phase) -> LogRecord:
+        return LogRecord(text, "platform", phase)
+
+    def init_start(self) -> LogRecord:
+        invocation = self._invocation
+        config = invocation.config
+        if not self._json or config is None:
+            region = config.region if config is not None else "us-east-1"
+            runtime = config.runtime if config is not None else INTERPRETER_RUNTIME
+            return self._line(report.init_start_line(region, runtime), "init")
+        return self._record(
+            report.init_start_record(
+                self._started,
+                runtime=config.runtime,
+                region=config.region,
+                function_name=config.function_name,
+                memory_mb=config.memory_mb,
+                instance_id=invocation.request_id.replace("-", ""),
+            ),
+            "init",
+        )
+
+    def init_runtime_done(self) -> LogRecord:
+        reports = self._invocation.init_reports
+        failed = reports[0] if reports and reports[0].phase == "init" else None
+        status = failed.status if failed is not None else "success"
+        error_type = failed.error_type if failed is not None else None
+        return self._record(
+            report.init_runtime_done_record(self._served_at, status, error_type), "init"
+        )
+
+    def init_report(self, init_report: report.InitReport) -> LogRecord:
+        phase: Phase = "init" if init_report.phase == "init" else "invoke"
+        if not self._json:
+            return self._line(init_report.line(), phase)
+        return self._record(init_report.record(self._served_at), phase)
+
+    def start(self) -> LogRecord:
+        invocation = self._invocation
+        if not self._json or invocation.config is None:
+            return self._line(report.start_line(invocation.request_id), "invoke")
+        return self._record(
+            report.start_record(
+                self._served_at, invocation.request_id, invocation.config.function_arn
+            ),
+            "invoke",
+        )
+
+    def runtime_done(self) -> LogRecord:
+        invocation = self._invocation
+        status = invocation.platform_status or ("error" if invocation.error else "success")
+        error_type = invocation.error.error_type if invocation.error is not None else None
+        produced = len(invocation.response_payload or b"")
+        return self._record(
+            report.runtime_done_record(
+                self._ended,
+                invocation.request_id,
+                status,
+                invocation.duration_ms,
+                produced,
+                error_type,
+            ),
+            "invoke",
+        )
+
+    def end(self) -> LogRecord:
+        return self._line(report.end_line(self._invocation.request_id), "invoke")
+
+    def report(self) -> LogRecord:
+        invocation = self._invocation
+        figures = invocation._report()
+        if not self._json:
+            return self._line(figures.line(), "invoke")
+        failed_with = invocation.error.error_type if invocation.error is not None else None
+        return self._record(figures.record(self._ended, failed_with), "invoke")

@@ -76,6 +76,22 @@ _INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
     ),
     "lambda_region": ("region", "Default AWS Region of functions (default us-east-1).", str),
     "lambda_architecture": ("architecture", "Default architecture: x86_64 or arm64.", str),
+    "lambda_log_format": ("log_format", "Default log format: Text (the default) or JSON.", str),
+    "lambda_log_level": (
+        "log_level",
+        "Default application log level (JSON format): TRACE, DEBUG, INFO, WARN, ERROR, FATAL.",
+        str,
+    ),
+    "lambda_system_log_level": (
+        "system_log_level",
+        "Default system log level (JSON format): DEBUG, INFO or WARN.",
+        str,
+    ),
+    "lambda_ephemeral_storage_mb": (
+        "ephemeral_storage_mb",
+        "Default size of the functions' /tmp in MB (512-10240).",
+        int,
+    ),
 }
 _PRELOAD_HELP = (
     "Modules the fork server imports once, before any function's Init (e.g. boto3 "
@@ -126,7 +142,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(handler_or_logical_id=None, *, memory_mb, timeout_s, env, isolation, "
         "template, logical_id, parameter_overrides, layers, runtime, deploy, code_dir, region, "
-        "architecture, role_policy, reserved_concurrency, name, limits): configure the "
+        "architecture, role_policy, reserved_concurrency, name, patches, log_format, "
+        "log_level, system_log_level, ephemeral_storage_mb, limits): configure the "
         "lambda_function / lambda_invoke / lambda_context fixtures (a first argument without "
         "a dot is a template's logical id); the closest marker wins, setting by setting, "
         "over the lambda_* ini keys.",
@@ -465,7 +482,13 @@ def lambda_invoke(lambda_function: LambdaFunction) -> LambdaInvoker:
 
 @pytest.fixture
 def lambda_context(request: pytest.FixtureRequest) -> LambdaContext:
-    """A fresh LambdaContext; it follows the configured function's name, memory and timeout."""
+    """A fresh LambdaContext; it follows the configured function's name, memory and timeout.
+
+    Called directly (`handler(event, lambda_context)`), its countdown runs from the
+    fixture's set-up, test set-up included. Passed to `lambda_invoke(event,
+    context=lambda_context)` it supplies the request id, identity, client context and
+    tenant id; the invoke's deadline is its own start plus the function's timeout.
+    """
     settings = _settings(request)
     if settings.get("handler") is None and settings.get("template") is None:
         return LambdaContext()

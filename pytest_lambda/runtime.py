@@ -1,9 +1,11 @@
 """What runs inside an execution environment: the Python runtime's bootstrap, faithfully.
 
 Both runners use it: the inline runner inside the test process, the sandbox inside a
-worker. It loads the handler (Init), and for each request unmarshals the event, calls
-the handler, marshals the response and turns failures into the runtime's payloads,
-writing the function's log lines as the runtime's log sink does.
+worker. It loads the handler (Init), and for each request builds the context, unmarshals
+the event, calls the handler, marshals the response and turns failures into the
+runtime's payloads; its logging handler, formats (text and JSON), levels and error
+records are awslambdaric's, each record written as one frame to the environment's log
+stream (logs.py).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Mapping
+import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import simplejson
 
+from . import logs
 from ._clock import elapsed_ms, monotonic
 from .context import LambdaContext
 from .errors import ErrorKind, LambdaError
@@ -39,111 +43,200 @@ UNHANDLED_EXCEPTION_WARNING = (
     "temporarily rolling back to the previous runtime version. For more information, see "
     "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
 )
+# Logged at Init on a runtime AWS still calls a preview.
+PREVIEW_RUNTIMES = frozenset({"AWS_Lambda_python3.15"})
+PREVIEW_WARNING = (
+    "LAMBDA_WARNING: This is a preview runtime version and should not be used for production "
+    "workloads. For further information and to provide feedback, see {link}\r"
+)
 LOG_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
 LOG_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+JSON_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The runtime indents error trace lines with no-break spaces so CloudWatch keeps them.
 _ERROR_INDENT = "\u00a0"
-# CloudWatch Logs keeps at most 256 KB per event; beyond a cap per invoke we keep the
-# head of the output and say how much was dropped, instead of holding it all in memory.
-DEFAULT_LOG_CAP_BYTES = 4 * 1024 * 1024
+# Runtimes whose encoder writes UTF-8 as it is; older ones escape every non-ASCII character.
+_UTF8_RUNTIMES = frozenset(
+    {
+        "AWS_Lambda_python3.12",
+        "AWS_Lambda_python3.13",
+        "AWS_Lambda_python3.14",
+        "AWS_Lambda_python3.15",
+    }
+)
 
 
-class LogBuffer:
-    """The function's log output for one phase, capped so a chatty handler cannot sink us."""
-
-    def __init__(self, cap_bytes: int = DEFAULT_LOG_CAP_BYTES) -> None:
-        self._parts: list[str] = []
-        self._size = 0
-        self._dropped = 0
-        self._cap = cap_bytes
-
-    def write(self, text: str) -> int:
-        if self._size < self._cap:
-            room = self._cap - self._size
-            kept = text if len(text) <= room else text[:room]
-            self._parts.append(kept)
-            self._size += len(kept)
-            self._dropped += len(text) - len(kept)
-        else:
-            self._dropped += len(text)
-        return len(text)
-
-    def take(self) -> str:
-        """The text written since the last take, with a note if some was dropped."""
-        text = "".join(self._parts)
-        if self._dropped:
-            if not text.endswith("\n"):
-                text += "\n"
-            text += (
-                f"[pytest-lambda] log output truncated: {self._dropped:,} more characters "
-                f"were written (cap {self._cap:,} per invoke)\n"
-            )
-        self._parts.clear()
-        self._size = 0
-        self._dropped = 0
-        return text
+# ---------------------------------------------------------------- logging
 
 
-class LogStream:
-    """sys.stdout / sys.stderr for the function: unbuffered writes into the log buffer."""
+class LogSink:
+    """Where the runtime writes its records: one frame each on the telemetry descriptor."""
 
-    encoding = "utf-8"
-    errors = "strict"
+    def __init__(self, fd: int, token: bytes) -> None:
+        self.fd = fd
+        self._token = token
+        # The runtime writes its errors as JSON when the log format is JSON.
+        self.json_errors = False
 
-    def __init__(self, buffer: LogBuffer, name: str) -> None:
-        self._buffer = buffer
-        self.name = name
+    def log(self, text: str, frame_type: int | None = None) -> None:
+        data = logs.frame(self._token, frame_type or logs.DEFAULT_FRAME_TYPE, text)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view) :]
 
-    def write(self, text: str) -> int:
-        return self._buffer.write(text)
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self._buffer.write(line)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-    def fileno(self) -> int:
-        raise OSError("the function's log stream has no file descriptor")
-
-    def readable(self) -> bool:
-        return False
-
-    def writable(self) -> bool:
-        return True
+    def log_error(self, lines: list[str]) -> None:
+        level = logs.JSON_FRAME_TYPES if self.json_errors else logs.TEXT_FRAME_TYPES
+        self.log("\n".join(lines), level[logging.ERROR])
 
 
-class RequestIdHolder:
+class RequestState:
     """The request being served, read by the log filter (the runtime keeps it global)."""
 
     request_id = ""
+    tenant_id: str | None = None
+
+
+class LogSettings:
+    """The runtime's logging settings, read from its variables as awslambdaric reads them."""
+
+    def __init__(self, variables: Any) -> None:
+        self.json = str(variables.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
+        raw_level = variables.get("AWS_LAMBDA_LOG_LEVEL")
+        level = {None: "", "TRACE": "DEBUG"}.get(raw_level, raw_level).upper()
+        # Only a name the logging module knows changes the root level (WARN and FATAL do;
+        # a lower-case `trace`, upper-cased to TRACE, does not).
+        self.level: str | None = level if level in logging._nameToLevel else None
+        self.frame_types = self.json or bool(level)
+
+    @property
+    def root_level(self) -> int:
+        return logging._nameToLevel[self.level] if self.level else logging.WARNING
 
 
 class LambdaLogHandler(logging.Handler):
-    """The root handler the runtime installs: its format, UTC times, the request id."""
+    """The root handler the runtime installs: its format (text or JSON), the request id,
+    each record one frame of its level's type. Like the runtime's, it lets a formatting
+    error reach the code that logged."""
 
-    def __init__(self, buffer: LogBuffer, current: RequestIdHolder) -> None:
+    def __init__(self, sink: LogSink, state: RequestState, settings: LogSettings) -> None:
         super().__init__()
-        self.log_sink = buffer
-        self._current = current
-        formatter = logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT)
-        formatter.converter = time.gmtime
+        self.log_sink = sink
+        self._frame_types = settings.frame_types
+        formatter: logging.Formatter
+        if settings.json:
+            formatter = JsonFormatter()
+        else:
+            formatter = logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT)
+            formatter.converter = time.gmtime
         self.setFormatter(formatter)
+        self.addFilter(_RequestFilter(state))
 
     def emit(self, record: logging.LogRecord) -> None:
-        record.aws_request_id = self._current.request_id
-        try:
-            self.log_sink.write(self.format(record))
-        except Exception:
-            self.handleError(record)
+        text = self.format(record)
+        frame_type = None
+        if self._frame_types:
+            frame_type = getattr(record, "_frame_type", None) or logs.TEXT_FRAME_TYPES.get(
+                _level_bucket(record)
+            )
+        self.log_sink.log(text, frame_type)
 
 
-def format_error_log(payload: dict[str, Any]) -> str:
-    """The `[ERROR] Type: message` block the runtime logs for a failure."""
+class _RequestFilter(logging.Filter):
+    """The runtime's filter: every record its handler writes names the request and tenant
+    (a filter, not code in the handler: a formatting error's traceback shows no frame of
+    the runtime's between the logging module's)."""
+
+    def __init__(self, state: RequestState) -> None:
+        super().__init__()
+        self._state = state
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self._state.request_id
+        record.tenant_id = self._state.tenant_id
+        return True
+
+
+def _level_bucket(record: logging.LogRecord) -> int:
+    return min(50, max(0, record.levelno)) // 10 * 10
+
+
+# Record attributes the JSON format does not copy into its output (the runtime's list).
+_RESERVED_RECORD_FIELDS = frozenset(
+    {
+        "name",
+        "msg",
+        "args",
+        "levelname",
+        "levelno",
+        "pathname",
+        "filename",
+        "module",
+        "exc_info",
+        "exc_text",
+        "stack_info",
+        "lineno",
+        "funcName",
+        "created",
+        "msecs",
+        "relativeCreated",
+        "thread",
+        "threadName",
+        "processName",
+        "process",
+        "aws_request_id",
+        "tenant_id",
+        "_frame_type",
+    }
+)
+_JSON_RECORD_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+class JsonFormatter(logging.Formatter):
+    """The runtime's JSON log format: timestamp (seconds), level, message, logger, the
+    exception's trace, type and message, the request id, its location, the tenant id,
+    then the record's extra attributes; None values left out."""
+
+    def __init__(self) -> None:
+        super().__init__(datefmt=JSON_DATE_FORMAT)
+        self.converter = time.gmtime
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The runtime rewrites the record's level to its bucket (25 is INFO).
+        record.levelno = _level_bucket(record)
+        record.levelname = logging.getLevelName(record.levelno)
+        record._frame_type = logs.JSON_FRAME_TYPES.get(
+            record.levelno, logs.JSON_FRAME_TYPES[logging.NOTSET]
+        )
+        exc_info = record.exc_info
+        message = (
+            record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
+        )
+        result: dict[str, Any] = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": message,
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc_info[2]) if exc_info else None,
+            "errorType": exc_info[0].__name__ if exc_info else None,  # type: ignore[union-attr]
+            "errorMessage": str(exc_info[1]) if exc_info else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": f"{record.pathname}:{record.funcName}:{record.lineno}"
+            if exc_info
+            else None,
+        }
+        tenant_id = getattr(record, "tenant_id", None)
+        if tenant_id is not None:
+            result["tenantId"] = tenant_id
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED_RECORD_FIELDS and key not in result:
+                result[key] = value
+        return (
+            _JSON_RECORD_ENCODER.encode({k: v for k, v in result.items() if v is not None}) + "\n"
+        )
+
+
+def error_lines(payload: dict[str, Any]) -> list[str]:
+    """The runtime's text error record: `[ERROR] Type: message`, the traceback header, the
+    trace lines indented with no-break spaces."""
     description = "[ERROR]"
     if payload.get("errorType"):
         description += " " + payload["errorType"]
@@ -162,7 +255,16 @@ def format_error_log(payload: dict[str, Any]) -> str:
             for line in element.splitlines():
                 stripped = line.lstrip(" ")
                 lines.append(_ERROR_INDENT * (len(line) - len(stripped)) + stripped)
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def log_error(sink: LogSink, payload: dict[str, Any], encoder: ResponseEncoder) -> None:
+    """The record the runtime logs for a failure, in the log format's shape."""
+    if sink.json_errors:
+        stamp = time.strftime(JSON_DATE_FORMAT, time.gmtime(time.time()))
+        sink.log_error([encoder.text({"timestamp": stamp, "level": "ERROR", **payload})])
+    else:
+        sink.log_error(error_lines(payload))
 
 
 def exit_status(exit: SystemExit) -> tuple[int, str | None]:
@@ -185,12 +287,15 @@ def timed_out_log_line(request_id: str, timeout_s: float) -> str:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
     return (
         f"{stamp}.{int(now * 1000) % 1000:03d}Z {request_id} "
-        f"Task timed out after {timeout_s:.2f} seconds\n"
+        f"Task timed out after {timeout_s:.2f} seconds"
     )
 
 
+# ---------------------------------------------------------------- marshalling
+
+
 class _RuntimeEncoder(simplejson.JSONEncoder):
-    """The runtime's encoder: simplejson, Decimal written as-is, NaN allowed, UTF-8 kept."""
+    """The runtime's encoder: simplejson, Decimal written as-is, NaN allowed."""
 
     def default(self, o: Any) -> Any:
         if isinstance(o, decimal.Decimal):
@@ -200,50 +305,58 @@ class _RuntimeEncoder(simplejson.JSONEncoder):
         return super().default(o)
 
 
-_ENCODER = _RuntimeEncoder(use_decimal=False, ensure_ascii=False, allow_nan=True)
-
-
 class MarshalFault(Exception):
     def __init__(self, error: LambdaError) -> None:
         super().__init__(str(error))
         self.error = error
 
 
-def marshal_response(value: Any, request_id: str) -> bytes:
-    """The response body the Invoke API returns: bytes as they are, everything else JSON."""
-    if isinstance(value, bytes):
-        return value
-    try:
+class ResponseEncoder:
+    """The runtime's response encoding for its Python version (AWS_EXECUTION_ENV).
+
+    python3.12 and later write UTF-8 as it is; older runtimes escape non-ASCII characters
+    (`\\u00e9`). The text is encoded to bytes outside the runtime's error handling, so on
+    the newer runtimes a lone surrogate ends the runtime (the error escapes), as in Lambda.
+    """
+
+    def __init__(self, execution_env: str | None) -> None:
+        self.ensure_ascii = execution_env not in _UTF8_RUNTIMES
+        self._encoder = _RuntimeEncoder(
+            use_decimal=False, ensure_ascii=self.ensure_ascii, allow_nan=True
+        )
+        self._fast = _ENCODE_ASCII if self.ensure_ascii else _ENCODE_UTF8
+
+    def text(self, value: Any) -> str:
         if _is_plain_json(value):
-            return _encode_json(value).encode("utf-8")
-        return _ENCODER.encode(value).encode("utf-8")
-    except Exception as e:
-        raise MarshalFault(
-            LambdaError.build(
-                ErrorKind.MARSHAL,
-                "Runtime.MarshalError",
-                f"Unable to marshal response: {e}",
-                request_id=request_id,
-            )
-        ) from None
+            return self._fast(value)
+        return str(self._encoder.encode(value))
+
+    def marshal(self, value: Any, request_id: str) -> str | bytes:
+        """Bytes as they are; anything else as JSON text (MarshalFault if it cannot be)."""
+        if isinstance(value, bytes):
+            return value
+        try:
+            if _is_plain_json(value):
+                return self._fast(value)
+            return str(self._encoder.encode(value))
+        except Exception as e:
+            raise MarshalFault(
+                LambdaError.build(
+                    ErrorKind.MARSHAL,
+                    "Runtime.MarshalError",
+                    f"Unable to marshal response: {e}",
+                    request_id=request_id,
+                )
+            ) from None
 
 
-def marshal_event(event: Any) -> bytes:
-    """The request body a caller sends: JSON (bytes and str are taken as already encoded)."""
-    if isinstance(event, bytes):
-        return event
-    if isinstance(event, str):
-        return event.encode("utf-8")
-    return _encode_json(event).encode("utf-8")
-
-
-def _standard_encoder() -> Callable[[Any], str]:
-    """The standard library's JSON encoding (UTF-8 kept, NaN allowed), built once.
+def _standard_encoder(ensure_ascii: bool, allow_nan: bool = True) -> Callable[[Any], str]:
+    """The standard library's JSON encoding, built once.
 
     json.dumps builds its C encoder anew on every call, which costs more than encoding a
     small event; this keeps one and reuses it.
     """
-    fallback = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
+    fallback = json.JSONEncoder(ensure_ascii=ensure_ascii, allow_nan=allow_nan)
     make_encoder = getattr(json.encoder, "c_make_encoder", None)
     if make_encoder is None:
         return fallback.encode
@@ -251,13 +364,13 @@ def _standard_encoder() -> Callable[[Any], str]:
     encode = make_encoder(
         markers,
         fallback.default,
-        json.encoder.encode_basestring,
+        json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring,
         None,
         ": ",
         ", ",
         False,
         False,
-        True,
+        allow_nan,
     )
 
     def encode_json(value: Any) -> str:
@@ -272,15 +385,16 @@ def _standard_encoder() -> Callable[[Any], str]:
     return encode_json
 
 
-_encode_json = _standard_encoder()
-_REQUEST_DECODER = json.JSONDecoder()
-
+# For values made only of these exact types the standard library's C encoder writes the
+# same text as the runtime's simplejson encoder (checked in the tests), at a fraction of
+# simplejson's per-call set-up cost.
+_ENCODE_UTF8 = _standard_encoder(ensure_ascii=False)
+_ENCODE_ASCII = _standard_encoder(ensure_ascii=True)
+# What a caller's SDK sends: JSON as json.dumps writes it, which the Invoke API then reads.
+_ENCODE_REQUEST = _standard_encoder(ensure_ascii=True, allow_nan=False)
 
 _PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
 _PLAIN_NODES_CHECKED = 256
-# For values made only of these exact types the standard library's C encoder writes the
-# same bytes as the runtime's simplejson encoder (checked in the tests), at a fraction of
-# simplejson's per-call set-up cost.
 
 
 def _is_plain_json(value: Any) -> bool:
@@ -305,22 +419,58 @@ def _is_plain_json(value: Any) -> bool:
     return True
 
 
-def decode_json(body: bytes) -> Any:
-    """JSON bytes -> value; the standard library's errors for anything that is not JSON."""
-    text = body.decode("utf-8")
+def encode_request(event: Any) -> bytes:
+    """The request body a caller's SDK sends for `event`: JSON (ValueError for NaN and
+    infinities, which are not JSON; TypeError for values JSON cannot hold)."""
+    return _ENCODE_REQUEST(event).encode("utf-8")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_REQUEST_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def request_json_problem(body: bytes) -> str | None:
+    """Why the Invoke API would refuse `body` as not JSON (None when it is JSON).
+
+    The Invoke API reads the payload as one JSON document (RFC 8259: no NaN or Infinity,
+    nothing after the value, UTF-8, a byte order mark allowed) before any runtime sees it.
+    """
+    if body.startswith(_UTF8_BOM):
+        body = body[len(_UTF8_BOM) :]
     try:
-        value, end = _REQUEST_DECODER.raw_decode(text)
-        if end == len(text):
-            return value
-    except ValueError:
-        pass
-    # Whitespace around the document, or not JSON: the full decoder says exactly why.
-    return _REQUEST_DECODER.decode(text)
+        _REQUEST_DECODER.decode(body.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        return f"the payload is not UTF-8: {e}"
+    except ValueError as e:
+        return str(e)
+    return None
+
+
+def decode_event(body: bytes) -> Any:
+    """The event the runtime's unmarshaller (simplejson.loads) reads from the body.
+
+    Well-formed JSON takes the standard library's C decoder, which reads it to the same
+    value; anything else (or a byte order mark) goes to simplejson, for its exact value
+    or its exact error.
+    """
+    if not body.startswith(_UTF8_BOM):
+        try:
+            text = body.decode("utf-8")
+            value, end = _REQUEST_DECODER.raw_decode(text)
+            if end == len(text):
+                return value
+        except ValueError:
+            pass
+    return simplejson.loads(body)
 
 
 def unmarshal_event(body: bytes, request_id: str) -> Any:
     try:
-        return decode_json(body)
+        return decode_event(body)
     except Exception as e:
         raise MarshalFault(
             LambdaError.build(
@@ -332,21 +482,32 @@ def unmarshal_event(body: bytes, request_id: str) -> Any:
         ) from None
 
 
-# LambdaContext attribute -> the variable the runtime reads it from.
-CONTEXT_VARIABLES = {
-    "function_name": "AWS_LAMBDA_FUNCTION_NAME",
-    "memory_limit_in_mb": "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "function_version": "AWS_LAMBDA_FUNCTION_VERSION",
-    "log_group_name": "AWS_LAMBDA_LOG_GROUP_NAME",
-    "log_stream_name": "AWS_LAMBDA_LOG_STREAM_NAME",
-}
+_RESPONSE_DECODER = json.JSONDecoder()
+
+
+def decode_json(body: bytes) -> Any:
+    """JSON bytes -> value, as a caller reads a response (NaN and Infinity included)."""
+    text = body.decode("utf-8")
+    try:
+        value, end = _RESPONSE_DECODER.raw_decode(text)
+        if end == len(text):
+            return value
+    except ValueError:
+        pass
+    # Whitespace around the document, or not JSON: the full decoder says exactly why.
+    return _RESPONSE_DECODER.decode(text)
+
+
+# ---------------------------------------------------------------- requests
 
 
 @dataclass(frozen=True)
 class InitOutcome:
     duration_ms: float
-    logs: str
     error: LambdaError | None
+    records: Sequence[logs.LogRecord] = ()
+    # Init ran out of time (the platform stopped it).
+    timed_out: bool = False
 
 
 @dataclass(slots=True)
@@ -356,24 +517,25 @@ class InvokeOutcome:
     status: Status
     response: bytes | None
     error: LambdaError | None
-    logs: str
     duration_ms: float
-    # The environment can no longer serve requests (exit, timeout): the next is cold.
+    records: Sequence[logs.LogRecord] = ()
+    # The runtime can no longer serve requests (exit, timeout): the next request runs
+    # Init again first.
     environment_lost: bool = False
 
 
 @dataclass(slots=True)
 class InvokeRequest:
-    """One request as the Runtime API hands it to the runtime.
-
-    `context_fields` are LambdaContext keywords given per request (the invoked ARN, a
-    caller's client context or identity); the rest the runtime reads from its variables.
-    """
+    """One request as the Runtime API hands it to the runtime: the body, the deadline and
+    the headers a caller's invoke carries (client context, Cognito identity, tenant id)."""
 
     request_id: str
     body: bytes
     deadline_ms: int
-    context_fields: dict[str, Any]
+    invoked_function_arn: str
+    client_context: dict[str, Any] | None = None
+    identity: dict[str, Any] | None = None
+    tenant_id: str | None = None
     # The function's patches (see patching.py), applied by the environment before the
     # handler runs: they may have grown since the environment started.
     patches: tuple[Patch, ...] = ()
@@ -382,25 +544,36 @@ class InvokeRequest:
 class HandlerRuntime:
     """The handler's side of one execution environment: Init once, then requests."""
 
-    def __init__(
-        self, handler: str, log: LogBuffer, variables: Mapping[str, str] | None = None
-    ) -> None:
+    def __init__(self, handler: str, sink: LogSink) -> None:
         self.handler_string = handler
-        self.log = log
-        self.current = RequestIdHolder()
+        self.sink = sink
+        self.state = RequestState()
         self.handler: Handler | None = None
-        self._variables = variables
-        self._context_defaults: dict[str, Any] = {}
+        self.encoder = ResponseEncoder(None)
+        self.settings = LogSettings({})
+
+    def log_handler(self) -> LambdaLogHandler:
+        """The root logger's handler, for the settings read at the start of Init."""
+        return LambdaLogHandler(self.sink, self.state, self.settings)
+
+    def configure(self) -> None:
+        """Read the runtime's settings from its variables, as it does when it starts."""
+        environ = os.environ
+        self.encoder = ResponseEncoder(environ.get("AWS_EXECUTION_ENV"))
+        self.settings = LogSettings(environ)
+        self.sink.json_errors = self.settings.json
 
     def init(self, load: Callable[[str], Handler] = load_handler) -> InitOutcome:
-        # The runtime reads these from its environment once, as awslambdaric does.
-        variables = os.environ if self._variables is None else self._variables
-        self._context_defaults = {
-            field: variables[name] for field, name in CONTEXT_VARIABLES.items() if name in variables
-        }
+        """Load the handler; call `configure` first (and install `log_handler()`)."""
+        self.state.request_id = ""
+        self.state.tenant_id = None
         started = monotonic()
         error: LambdaError | None = None
         try:
+            if os.environ.get("AWS_EXECUTION_ENV") in PREVIEW_RUNTIMES and not os.environ.get(
+                "LAMBDA_DISABLE_PREVIEW_WARN"
+            ):
+                logging.warning(PREVIEW_WARNING.format(link=_preview_link()))
             self.handler = load(self.handler_string)
         except InitError as e:
             error = e.error
@@ -409,35 +582,51 @@ class HandlerRuntime:
         duration_ms = elapsed_ms(started)
         if error is not None:
             logging.getLogger().warning(UNHANDLED_EXCEPTION_WARNING)
-            self.log.write(format_error_log(error.payload))
-        return InitOutcome(duration_ms, self.log.take(), error)
+            log_error(self.sink, error.payload, self.encoder)
+        return InitOutcome(duration_ms, error)
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:
-        """Serve one request. SystemExit is not caught: as in Lambda, it ends the runtime."""
+        """Serve one request. SystemExit and other BaseExceptions are not caught: as in
+        Lambda, they end the runtime. An exception escaping the runtime's own handling
+        (`__str__` raising, a response the encoder wrote but UTF-8 cannot hold) ends it too."""
         assert self.handler is not None, "invoke() before a successful init()"
-        self.current.request_id = request.request_id
+        self.state.request_id = request.request_id
+        self.state.tenant_id = request.tenant_id
         started = monotonic()
         error: LambdaError | None = None
-        response: bytes | None = None
+        # The handler's return value stays referenced until the request is answered, as in
+        # the runtime's frame: a coroutine never awaited warns after the error is logged.
+        returned: Any = None
+        marshalled: str | bytes = b""
         try:
-            context = LambdaContext(
-                aws_request_id=request.request_id,
-                deadline_ms=request.deadline_ms,
-                **{**self._context_defaults, **request.context_fields},
+            context = LambdaContext._for_request(
+                request.request_id,
+                request.deadline_ms,
+                request.invoked_function_arn,
+                request.client_context,
+                request.identity,
+                request.tenant_id,
             )
             event = unmarshal_event(request.body, request.request_id)
-            response = marshal_response(self.handler(event, context), request.request_id)
+            returned = self.handler(event, context)
+            marshalled = self.encoder.marshal(returned, request.request_id)
         except MarshalFault as e:
             error = e.error
         except Exception as e:
             error = LambdaError.from_exception(e, request_id=request.request_id)
+        response: bytes | None = None
+        if error is None:
+            # Outside the runtime's error handling, as in awslambdaric: a lone surrogate
+            # written by a UTF-8 encoder ends the runtime.
+            response = marshalled if isinstance(marshalled, bytes) else marshalled.encode()
         duration_ms = elapsed_ms(started)
         if error is not None:
-            self.log.write(format_error_log(error.payload))
-        return InvokeOutcome(
-            "success" if error is None else "error",
-            response,
-            error,
-            self.log.take(),
-            duration_ms,
-        )
+            log_error(self.sink, error.payload, self.encoder)
+        return InvokeOutcome("success" if error is None else "error", response, error, duration_ms)
+
+
+def _preview_link() -> str:
+    domain = (
+        "amazonaws.cn" if os.environ.get("AWS_REGION", "").startswith("cn-") else "aws.amazon.com"
+    )
+    return f"https://docs.{domain}/lambda/latest/dg/lambda-runtimes.html"

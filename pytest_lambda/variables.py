@@ -7,7 +7,7 @@ import time
 from collections.abc import Mapping
 
 from .config import FunctionConfig
-from .context import new_log_stream_name
+from .context import new_log_stream_name, random_hex
 
 # Variables of the host that the function keeps: what a process needs to start programs
 # and libraries, and what coverage.py needs to follow the code into workers.
@@ -32,8 +32,8 @@ FAKE_CREDENTIALS = {
 def new_trace_id(now: float | None = None) -> str:
     """An X-Ray trace header as Lambda sets it in `_X_AMZN_TRACE_ID`."""
     epoch = int(time.time() if now is None else now)
-    random = os.urandom(20).hex()
-    return f"Root=1-{epoch:08x}-{random[:24]};Parent={random[24:]};Sampled=0"
+    digits = random_hex(40)
+    return f"Root=1-{epoch:08x}-{digits[:24]};Parent={digits[24:]};Sampled=0"
 
 
 def function_variables(
@@ -77,4 +77,9 @@ def function_variables(
     if overlay:
         variables.update(overlay)
     variables.update(config.env)
+    if config.log_format == "JSON":
+        # Lambda tells the runtime its logging controls; the runtime formats its records as
+        # JSON and sets the root logger's level from them (INFO unless configured).
+        variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level or "INFO"
     return variables

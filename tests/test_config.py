@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -297,3 +298,22 @@ def test_with_changes_checks_again(config) -> None:
         built.with_changes(memory_mb=64)
     with pytest.raises(HarnessError, match="did you mean 'timeout_s'"):
         built.with_changes(timeout=5)
+
+
+def test_a_nul_character_in_the_handler_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match="contains a NUL character"):
+        FunctionConfig(handler="app.hand\x00ler", code_dir=str(tmp_path))
+
+
+def test_a_nul_character_in_a_variable_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"environment variable 'TOKEN' contains a NUL"):
+        FunctionConfig(handler="app.handler", code_dir=str(tmp_path), env={"TOKEN": "a\x00b"})
+
+
+def test_the_runtime_is_the_interpreters_unless_set(tmp_path: Path) -> None:
+    config = FunctionConfig(handler="app.handler", code_dir=str(tmp_path))
+    assert config.runtime == f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    assert (
+        FunctionConfig(handler="app.handler", code_dir=str(tmp_path), runtime="python3.13").runtime
+        == "python3.13"
+    )

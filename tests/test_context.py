@@ -256,15 +256,104 @@ def test_a_given_context_is_what_the_handler_sees(make_function) -> None:
     assert seen["tenant_id"] == "tenant-a"
 
 
-def test_context_log_inside_the_handler_goes_to_the_function_log(make_function) -> None:
+def test_context_log_writes_one_record_per_call_to_the_function_log(make_function) -> None:
+    # Each call is one frame on the runtime's telemetry descriptor: one CloudWatch event,
+    # never glued to the next, with no line end added.
     invocation = make_function("app.context_log").invoke({})
     invocation.assert_ok()
+    function_records = [r for r in invocation.log_records if r.origin == "function"]
+    assert [r.text for r in function_records] == ["first", "42", "\n"]
+    assert {r.level for r in function_records} == {None}
     start = f"START RequestId: {invocation.request_id} Version: $LATEST\n"
     end = f"END RequestId: {invocation.request_id}\n"
-    assert start + "first42\n" + end in invocation.logs
+    assert start + "first\n42\n\n" + end in invocation.logs
 
 
 def test_repr_names_the_attributes() -> None:
     text = repr(LambdaContext(aws_request_id="rid", function_name="fn"))
     assert text.startswith("LambdaContext([aws_request_id=rid,")
     assert "function_name=fn" in text
+
+
+def test_runtime_objects_have_slots_and_the_runtimes_reprs() -> None:
+    identity = CognitoIdentity()
+    assert not hasattr(identity, "__dict__")
+    assert repr(identity) == (
+        "CognitoIdentity([cognito_identity_id=None,cognito_identity_pool_id=None])"
+    )
+    client_context = ClientContext(custom={"tenant": "acme"}, client=Client(app_title="Demo"))
+    assert not hasattr(client_context, "__dict__")
+    assert not hasattr(client_context.client, "__dict__")
+    assert repr(client_context) == (
+        "ClientContext([custom={'tenant': 'acme'},env=None,client=Client([installation_id=None,"
+        "app_title=Demo,app_version_name=None,app_version_code=None,app_package_name=None])])"
+    )
+    assert sorted(n for n in dir(ClientContext) if not n.startswith("_")) == [
+        "client",
+        "custom",
+        "env",
+    ]
+
+
+def test_w3c_trace_context_comes_out_of_the_client_context() -> None:
+    context = LambdaContext(
+        client_context={
+            "custom": {"k": "v"},
+            "w3c": {
+                "traceparent": "00-abc-def-01",
+                "baggage": "a=b",
+                "other": "dropped",
+                "tracestate": 7,
+            },
+        }
+    )
+    assert context.w3c() == {"traceparent": "00-abc-def-01", "baggage": "a=b"}
+    context.w3c()["traceparent"] = "changed"
+    assert context.w3c()["traceparent"] == "00-abc-def-01"
+    assert context.client_context is not None and context.client_context.custom == {"k": "v"}
+    assert LambdaContext().w3c() == {}
+
+
+def test_a_callers_context_supplies_what_a_caller_sends(make_function) -> None:
+    function = make_function("app.describe_context", name="orders", memory_mb=256)
+    caller = LambdaContext(
+        aws_request_id="11111111-2222-4333-8444-555555555555",
+        identity={"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"},
+        client_context={"custom": {"k": "v"}, "client": {"app_title": "App"}},
+        tenant_id="tenant-7",
+    )
+    invocation = function.invoke({}, context=caller)
+    seen = invocation.assert_ok()
+    assert invocation.request_id == seen["aws_request_id"] == caller.aws_request_id
+    assert seen["cognito_identity_id"] == "id-1"
+    assert seen["client_context"] == {"custom": {"k": "v"}, "env": None, "app_title": "App"}
+    assert seen["tenant_id"] == "tenant-7"
+    # The function's own name, memory, ARN and log names: LambdaContext's defaults
+    # (test-function, 128) do not replace them.
+    assert seen["function_name"] == "orders" and seen["memory_limit_in_mb"] == "256"
+    assert seen["invoked_function_arn"].endswith(":function:orders")
+    assert seen["log_group_name"] == "/aws/lambda/orders"
+
+
+def test_a_qualified_arn_in_the_callers_context_is_passed_on(make_function) -> None:
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:orders:live"
+    seen = make_function("app.describe_context", name="orders").invoke(
+        {}, context=LambdaContext(invoked_function_arn=arn)
+    )
+    assert seen.assert_ok()["invoked_function_arn"] == arn
+
+
+def test_the_deadline_is_the_invokes_start_plus_the_functions_timeout(make_function) -> None:
+    # Made with a 1 s countdown long before the invoke: the function's 10 s apply.
+    with freezegun.freeze_time("2026-11-27 07:00:00"):
+        stale = LambdaContext(timeout_s=1)
+    seen = make_function("app.describe_context", timeout_s=10).invoke({}, context=stale)
+    assert 9_000 < seen.assert_ok()["remaining_ms"] <= 10_000
+
+
+def test_the_context_reads_the_functions_variables_for_every_request(
+    make_function, code_dir
+) -> None:
+    function = make_function("observed.rename", code_dir=code_dir)
+    assert function.invoke({}).assert_ok() == "observed-rename"
+    assert function.invoke({}).assert_ok() == "renamed"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import freezegun
 import time_machine
 
+from pytest_lambda import ErrorKind
 from pytest_lambda.frozen_time import capture
 
 JAN_1_2020_NOON = datetime(2020, 1, 1, 12, tzinfo=timezone.utc)
@@ -40,6 +41,22 @@ def test_a_freeze_that_starts_after_the_cold_start_reaches_the_warm_handler(
     )
     after = function.invoke({}).assert_ok()
     assert after["time"] > datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def test_a_runtime_started_again_runs_its_init_on_the_clock_as_it_is_then(
+    make_function,
+) -> None:
+    function = make_function("clock.handler")
+    with freezegun.freeze_time("2020-01-01 12:00:00"):
+        function.invoke({}).assert_ok()
+        function.invoke({"exit": True}).assert_error(ErrorKind.EXIT)
+    # The runtime starts again in the same environment at the next request: a new Init.
+    with freezegun.freeze_time("2021-01-01 12:00:00"):
+        restarted = function.invoke({})
+    assert restarted.cold_start
+    seen = restarted.assert_ok()
+    new_year = datetime(2021, 1, 1, 12, tzinfo=timezone.utc).timestamp()
+    assert seen["imported_at"] == seen["time"] == new_year
 
 
 def test_a_ticking_freeze_ticks_in_the_handler(make_function) -> None:

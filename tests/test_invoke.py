@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import freezegun
@@ -20,6 +21,8 @@ import pytest
 from pytest_lambda import ErrorKind, HarnessError, LambdaFunction
 from pytest_lambda import report as report_module
 from pytest_lambda.errors import FunctionIsolationWarning
+
+PYTHON_VERSION = f"{sys.version_info[0]}.{sys.version_info[1]}"
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 REPORT_LINE = re.compile(
@@ -226,8 +229,8 @@ def test_environment_variables_inside_the_handler(
     assert env["_HANDLER"] == "app.variables"
     assert env["AWS_REGION"] == "eu-west-1"
     assert env["AWS_DEFAULT_REGION"] == "eu-west-1"
-    # The interpreter's version: the function's runtime unless one is set.
-    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_python3.{sys.version_info.minor}"
+    # The runtime of this interpreter's version, as Lambda names it.
+    assert env["AWS_EXECUTION_ENV"] == f"AWS_Lambda_python{PYTHON_VERSION}"
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "orders"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
@@ -251,6 +254,32 @@ def test_environment_variables_inside_the_handler(
     assert env["AWS_ACCESS_KEY_ID"] != "AKIAREALLOOKINGKEY00"
     assert os.environ == before
     assert dict(os.environ) == before
+
+
+def test_a_variable_set_after_the_cold_start_is_pointed_at_when_an_invoke_fails(
+    make_function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    function = make_function("app.fail")
+    function.invoke({})
+    monkeypatch.setenv("TABLE_NAME", "orders")
+    # A failed warm invoke: the likely cause may be what the test set for itself.
+    with pytest.warns(FunctionIsolationWarning, match="^pytest-lambda: TABLE_NAME set in"):
+        function.invoke({})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FunctionIsolationWarning)
+        function.invoke({})  # once per function and variable
+
+
+def test_a_runtime_started_again_is_a_cold_start_that_points_at_variables(
+    make_function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    function = make_function("app.exit_with")
+    function.invoke({"code": 3}).assert_error(ErrorKind.EXIT)
+    monkeypatch.setenv("TABLE_NAME", "orders")
+    # The runtime starts again, in the same environment, at the next request: a cold start.
+    with pytest.warns(FunctionIsolationWarning, match="^pytest-lambda: TABLE_NAME set in"):
+        restarted = function.invoke({"code": 3})
+    assert restarted.cold_start and restarted.init_duration_ms is None
 
 
 def test_trace_id_is_new_for_every_invoke(make_function) -> None:
@@ -415,7 +444,7 @@ def test_log_lines_and_their_order_on_a_cold_start(make_function) -> None:
     invocation = function.invoke({})
     rid = invocation.request_id
     lines = invocation.logs.splitlines()
-    assert lines[0].startswith("INIT_START Runtime Version: python:3.12.v")
+    assert lines[0].startswith(f"INIT_START Runtime Version: python:{PYTHON_VERSION}.v")
     assert "\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:" in lines[0]
     assert lines[1] == "init output from noisy_init"
     # Init runs before any request: its log lines carry an empty request id.

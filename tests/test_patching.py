@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from pytest_lambda import HarnessError, LambdaFunction
+from pytest_lambda import ErrorKind, HarnessError, LambdaFunction
 
 
 def test_a_patch_given_before_the_first_invoke_is_in_place_at_init(make_function) -> None:
@@ -45,6 +45,20 @@ def test_patches_stay_with_the_function_across_cold_starts(make_function) -> Non
     function.update_configuration(memory_mb=256)
     cold = function.invoke({})
     assert cold.cold_start and cold.assert_ok()["helper"] == "fake helper"
+
+
+def test_a_runtime_started_again_has_the_patches_given_since_in_place_at_its_init(
+    make_function,
+) -> None:
+    # After an exit the runtime starts again in the same environment, at the next request:
+    # its Init is a new one, and the function's patches as they are by then are in place.
+    function = make_function("uses_helper.handler")
+    function.invoke({}).assert_ok()
+    function.invoke({"exit": True}).assert_error(ErrorKind.EXIT)
+    function.patch("helper_lib.fetch", "fakes:fetch")
+    restarted = function.invoke({})
+    assert restarted.cold_start
+    assert restarted.assert_ok()["fetched_at_init"] == "fake fetch"
 
 
 def test_a_picklable_object_works_in_both_isolations(make_function) -> None:

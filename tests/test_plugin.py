@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -205,7 +206,7 @@ def test_failing_test_shows_its_invocations_logs_and_report(project: pytest.Pyte
             '*error payload: {"errorMessage": "bad input", "errorType": "ValueError"*',
             "*- lambda invocations -*",
             "--- app-fail *: error (ValueError)",
-            "INIT_START Runtime Version: python:3.12.v38*",
+            f"INIT_START Runtime Version: python:{sys.version_info[0]}.{sys.version_info[1]}.v38*",
             "START RequestId: * Version: $LATEST",
             "about to fail",
             "[[]ERROR[]] ValueError: bad input",
@@ -476,3 +477,57 @@ def test_a_pytest_run_inside_a_test_leaves_the_outer_run_alone(project: pytest.P
     result.assert_outcomes(passed=1)
     report = json.loads((project.path / "outer.json").read_text())
     assert [r["function"] for r in report["invocations"]] == ["outer", "outer"]
+
+
+def test_logging_and_storage_settings_from_ini_and_marker(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("app.py").write_text(
+        "import logging\n"
+        "import os\n\n\n"
+        "def handler(event, context):\n"
+        "    logging.debug('debug record')\n"
+        "    logging.info('info record')\n"
+        "    stats = os.statvfs(os.environ['TMPDIR'])\n"
+        "    return os.environ.get('AWS_LAMBDA_LOG_LEVEL')\n"
+    )
+    pytester.makeini(
+        """
+        [pytest]
+        lambda_handler = app.handler
+        lambda_log_format = JSON
+        lambda_log_level = INFO
+        lambda_system_log_level = WARN
+        lambda_ephemeral_storage_mb = 1024
+        """
+    )
+    pytester.makepyfile(
+        test_it="""
+        import pytest
+
+        def test_ini(lambda_invoke, lambda_function):
+            invocation = lambda_invoke({})
+            assert invocation.result == "INFO"
+            assert lambda_function.config.ephemeral_storage_mb == 1024
+            messages = [r.message for r in invocation.log_records if r.origin == "function"]
+            assert messages == ["info record"]
+            # system_log_level WARN: no platform records at INFO.
+            assert [r for r in invocation.log_records if r.origin == "platform"] == []
+
+        @pytest.mark.lambda_function(log_level="DEBUG", system_log_level="INFO")
+        def test_marker(lambda_invoke):
+            invocation = lambda_invoke({})
+            assert invocation.result == "DEBUG"
+            messages = [r.message for r in invocation.log_records if r.origin == "function"]
+            assert messages == ["debug record", "info record"]
+            assert invocation.log_records[-1].type == "platform.report"
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_bad_logging_ini_value_is_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nlambda_handler = app.handler\nlambda_log_level = DEBUG\n")
+    pytester.makepyfile(test_it="def test_invoke(lambda_invoke):\n    pass\n")
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(
+        ["*pytest-lambda: log_level='DEBUG' needs log_format='JSON': Lambda filters logs*"]
+    )

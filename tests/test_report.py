@@ -63,17 +63,45 @@ def test_cost_of_one_gb_second() -> None:
 def test_start_end_and_init_start_lines() -> None:
     assert report.start_line(RID) == f"START RequestId: {RID} Version: $LATEST\n"
     assert report.end_line(RID) == f"END RequestId: {RID}\n"
-    line = report.init_start_line("eu-west-1")
-    assert line.startswith("INIT_START Runtime Version: python:3.12.v")
+    line = report.init_start_line("eu-west-1", "python3.13")
+    assert line.startswith("INIT_START Runtime Version: python:3.13.v38\t")
     assert "\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:" in line
     assert line.endswith("\n")
 
 
 def test_init_report_line() -> None:
-    assert report.init_report_line(130.491, "Runtime.ImportModuleError") == (
+    failed = report.InitReport(130.491, "init", "error", "Runtime.ImportModuleError")
+    assert failed.line() == (
         "INIT_REPORT Init Duration: 130.49 ms\tPhase: init\tStatus: error\t"
         "Error Type: Runtime.ImportModuleError\n"
     )
+    # A timeout has no error type; Init run again within a request says so.
+    timed_out = report.InitReport(10_000.12, "invoke", "timeout")
+    assert timed_out.line() == (
+        "INIT_REPORT Init Duration: 10000.12 ms\tPhase: invoke\tStatus: timeout\n"
+    )
+
+
+def test_platform_records_in_the_json_format() -> None:
+    when = 1_790_000_000.5
+    assert report.iso_time(when) == "2026-09-21T14:13:20.500Z"
+    failed = report.InitReport(130.4915, "init", "error", "Runtime.ImportModuleError")
+    assert failed.record(when) == {
+        "time": "2026-09-21T14:13:20.500Z",
+        "type": "platform.initReport",
+        "record": {
+            "initializationType": "on-demand",
+            "phase": "init",
+            "status": "error",
+            "errorType": "Runtime.ImportModuleError",
+            "metrics": {"durationMs": 130.492},
+        },
+    }
+    timed_out = Report(RID, 3000.0, 3000, 128, 50, status="timeout").record(when, None)
+    assert timed_out["record"]["status"] == "timeout" and "errorType" not in timed_out["record"]
+    exited = Report(RID, 5.0, 5, 128, 50, status="error", error_type="Runtime.ExitError")
+    assert exited.record(when, "Runtime.ExitError")["record"]["errorType"] == "Runtime.ExitError"
+    assert report.encode_record({"a": [1, "é"]}) == '{"a":[1,"é"]}'
 
 
 def test_report_line_warm() -> None:

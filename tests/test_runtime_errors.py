@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_lambda import ErrorKind, LambdaError
+from pytest_lambda import ErrorKind, HarnessError, LambdaError
 
 PAYLOAD_KEYS = ["errorMessage", "errorType", "requestId", "stackTrace"]
 LAMBDA_WARNING = (
@@ -93,7 +93,7 @@ def test_init_error_logs(make_function, handler, error_type, message) -> None:
     invocation = make_function(handler).invoke({})
     logs = invocation.logs
     lines = logs.splitlines()
-    assert lines[0].startswith("INIT_START Runtime Version: python:3.12.")
+    assert lines[0].startswith("INIT_START Runtime Version: python:3.")
     assert WARNING_LINE.search(logs), logs
     assert f"[ERROR] {error_type}: {message}\nTraceback (most recent call last):\n" in logs
     assert re.search(
@@ -216,39 +216,70 @@ def test_access_denied_is_a_permission_error(make_function) -> None:
 
 
 @pytest.mark.parametrize(
-    ("event", "detail"),
+    ("body", "detail"),
     [
         pytest.param(
             b"{not json",
             "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
-            id="bytes",
+            id="not-json",
         ),
-        pytest.param("[1, 2", "Expecting ',' delimiter: line 1 column 6 (char 5)", id="str"),
+        pytest.param(b"[1, 2", "Expecting ',' delimiter: line 1 column 6 (char 5)", id="cut"),
+        pytest.param(b'{"a": NaN}', "NaN is not JSON", id="nan"),
+        pytest.param(b'{"a": 1} {"b": 2}', "Extra data: line 1 column 10 (char 9)", id="extra"),
+        pytest.param(b'"\xff"', "the payload is not UTF-8", id="not-utf8"),
     ],
 )
-def test_event_that_is_not_json_is_an_unmarshal_error(make_function, event, detail) -> None:
-    invocation = make_function("app.echo").invoke(event)
+def test_a_payload_that_is_not_json_is_refused_by_the_invoke_api(
+    make_function, body: bytes, detail: str
+) -> None:
+    invocation = make_function("app.echo").invoke_raw(body)
     error = invocation.assert_error(ErrorKind.UNMARSHAL)
+    assert invocation.status_code == 400
+    assert invocation.function_error is None
     assert error.payload == {
-        "errorMessage": f"Unable to unmarshal input: {detail}",
-        "errorType": "Runtime.UnmarshalError",
-        "requestId": invocation.request_id,
-        "stackTrace": [],
+        "errorType": "InvalidRequestContentException",
+        "errorMessage": error.message,
     }
-    assert list(error.payload) == PAYLOAD_KEYS
+    assert error.message.startswith(
+        "Could not parse request body into json: Could not parse payload into json: "
+    )
+    assert detail in error.message
+    # Refused before any environment saw it: no logs, no charge, no cold start.
+    assert (invocation.logs, invocation.report_line, invocation.cost_usd) == ("", "", 0.0)
+    assert not invocation.cold_start
 
 
-def test_event_that_cannot_be_json_is_an_unmarshal_error(make_function) -> None:
-    invocation = make_function("app.echo").invoke({1, 2})
-    error = invocation.assert_error("Runtime.UnmarshalError")
-    assert error.message == "Unable to unmarshal input: Object of type set is not JSON serializable"
-    assert error.kind is ErrorKind.UNMARSHAL
+def test_an_event_with_nan_is_refused_as_the_sdk_sends_it(make_function) -> None:
+    invocation = make_function("app.echo").invoke({"x": float("nan")})
+    assert invocation.status_code == 400
+    assert invocation.assert_error("InvalidRequestContentException").kind is ErrorKind.UNMARSHAL
 
 
-def test_json_bytes_and_str_events_are_decoded(make_function) -> None:
+def test_an_event_json_cannot_hold_is_a_harness_error(make_function) -> None:
+    with pytest.raises(HarnessError, match=r"cannot be sent as JSON \(Object of type set"):
+        make_function("app.echo").invoke({1, 2})
+
+
+def test_bytes_go_through_invoke_raw(make_function) -> None:
+    with pytest.raises(HarnessError, match=r"use invoke_raw\(body\)"):
+        make_function("app.echo").invoke(b"{}")
+    with pytest.raises(HarnessError, match="takes the request body as bytes, got str"):
+        make_function("app.echo").invoke_raw("{}")  # type: ignore[arg-type]
+
+
+def test_json_bodies_reach_the_runtime_as_they_are(make_function) -> None:
     function = make_function("app.echo")
-    assert function.invoke(b'{"a": [1, 2]}').assert_ok() == {"a": [1, 2]}
-    assert function.invoke('"text"').assert_ok() == "text"
+    assert function.invoke_raw(b'{"a": [1, 2]}').assert_ok() == {"a": [1, 2]}
+    # The runtime reads them with simplejson: a byte order mark is fine, the last of
+    # duplicate keys wins, big numbers stay exact.
+    assert function.invoke_raw(b'\xef\xbb\xbf{"a": 1}').assert_ok() == {"a": 1}
+    assert function.invoke_raw(b'{"a": 1, "a": 2}').assert_ok() == {"a": 2}
+    assert function.invoke_raw(b"  12345678901234567890 ").assert_ok() == 12345678901234567890
+
+
+def test_a_str_event_is_sent_as_a_json_string(make_function) -> None:
+    assert make_function("app.echo").invoke("text").assert_ok() == "text"
+    assert make_function("app.echo").invoke('"quoted"').assert_ok() == '"quoted"'
 
 
 @pytest.mark.parametrize(
@@ -282,10 +313,53 @@ def test_bytes_are_returned_raw(make_function) -> None:
     assert invocation.assert_ok() == b"\x00\x01raw\xff"
 
 
-def test_non_ascii_is_kept_as_utf8(make_function) -> None:
-    invocation = make_function("app.return_unicode").invoke({})
-    assert invocation.response_payload == '{"greeting": "héllo ☃ 日本"}'.encode()
+@pytest.mark.filterwarnings("ignore::pytest_lambda.notices.RuntimeVersionWarning")
+@pytest.mark.parametrize(
+    ("runtime", "payload"),
+    [
+        # Older runtimes' encoder escapes every non-ASCII character...
+        ("python3.11", b'{"greeting": "h\\u00e9llo \\u2603 \\u65e5\\u672c"}'),
+        # ...python3.12 and later write UTF-8 as it is.
+        ("python3.12", '{"greeting": "héllo ☃ 日本"}'.encode()),
+    ],
+)
+def test_non_ascii_is_written_as_the_runtime_of_that_version_writes_it(
+    make_function, runtime: str, payload: bytes
+) -> None:
+    invocation = make_function("app.return_unicode", runtime=runtime).invoke({})
+    assert invocation.response_payload == payload
     assert invocation.assert_ok() == {"greeting": "héllo ☃ 日本"}
+
+
+@pytest.mark.filterwarnings("ignore::pytest_lambda.notices.RuntimeVersionWarning")
+def test_a_lone_surrogate_is_escaped_by_older_runtimes(make_function) -> None:
+    invocation = make_function("app.echo", runtime="python3.11").invoke("\ud800")
+    assert invocation.response_payload == b'"\\ud800"'
+
+
+@pytest.mark.filterwarnings("ignore::pytest_lambda.notices.RuntimeVersionWarning")
+def test_a_lone_surrogate_ends_the_runtime_on_utf8_runtimes(make_function) -> None:
+    # The runtime encodes the JSON text to bytes outside its error handling: the
+    # UnicodeEncodeError escapes and its process dies with exit status 1.
+    function = make_function("app.echo", runtime="python3.13")
+    invocation = function.invoke("\ud800")
+    error = invocation.assert_error(ErrorKind.EXIT)
+    assert error.payload == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {invocation.request_id} Error: Runtime exited with error: "
+        "exit status 1",
+    }
+    # Python's report of the uncaught exception, on stderr: one event per line.
+    lines = [r.text for r in invocation.log_records if r.origin == "function"]
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1] == (
+        "UnicodeEncodeError: 'utf-8' codec can't encode character '\\ud800' in position 1: "
+        "surrogates not allowed"
+    )
+    assert invocation.report_line.endswith("\tStatus: error\tError Type: Runtime.ExitError\t")
+    # Like any runtime exit, the next request starts the runtime again.
+    again = function.invoke("fine")
+    assert (again.result, again.cold_start, again.init_duration_ms) == ("fine", True, None)
 
 
 def test_request_over_6_mb_is_refused_before_the_handler_runs(make_function) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -771,19 +772,36 @@ def test_ephemeral_storage_and_logging_config(tmp_path: Path) -> None:
     path = one_function(
         tmp_path,
         "EphemeralStorage:\n  Size: 1024\nLoggingConfig:\n  LogFormat: JSON\n"
-        "  ApplicationLogLevel: DEBUG\n",
+        "  ApplicationLogLevel: DEBUG\n  SystemLogLevel: WARN\n",
     )
-    names = setting_names()
-    if {"ephemeral_storage_mb", "log_format", "log_level"} <= set(names):
+    # The harness has these settings: honoured, not warned about.
+    assert {"ephemeral_storage_mb", "log_format", "log_level", "system_log_level"} <= set(
+        setting_names()
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TemplateWarning)
         config = FunctionConfig.from_template(path)
-        assert getattr(config, "ephemeral_storage_mb") == 1024  # noqa: B009
-        assert getattr(config, "log_format") == "JSON"  # noqa: B009
-    else:
-        with pytest.warns(TemplateWarning) as warned:
-            FunctionConfig.from_template(path)
-        messages = " | ".join(str(w.message) for w in warned)
-        for prop in ("EphemeralStorage", "LoggingConfig.LogFormat", "LoggingConfig.Application"):
-            assert f"property {prop}" in messages
+    assert config.ephemeral_storage_mb == 1024
+    assert (config.log_format, config.log_level, config.system_log_level) == (
+        "JSON",
+        "DEBUG",
+        "WARN",
+    )
+    overridden = FunctionConfig.from_template(path, overrides={"log_level": "ERROR"})
+    assert overridden.log_level == "ERROR"
+
+
+def test_ephemeral_storage_from_globals(tmp_path: Path) -> None:
+    path = one_function(
+        tmp_path, "", head="Globals:\n  Function:\n    EphemeralStorage:\n      Size: 2048\n"
+    )
+    assert FunctionConfig.from_template(path).ephemeral_storage_mb == 2048
+
+
+def test_logging_config_is_checked_like_any_setting(tmp_path: Path) -> None:
+    path = one_function(tmp_path, "LoggingConfig:\n  ApplicationLogLevel: DEBUG\n")
+    with pytest.raises(HarnessError, match="log_level='DEBUG' needs log_format='JSON'"):
+        FunctionConfig.from_template(path)
 
 
 def test_layers_come_from_the_template_in_its_order(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import threading
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from ..config import FunctionConfig, Isolation
+from ..patching import Patch
 from ..runtime import InitOutcome, InvokeOutcome, InvokeRequest
 from ..session import Session
 
@@ -31,11 +32,22 @@ class ExecutionEnvironment(Protocol):
 
     @property
     def alive(self) -> bool:
-        """Whether it can still serve requests (False once lost or closed)."""
+        """Whether it can still serve requests (False once closed)."""
         ...
 
-    def init(self, request_id: str) -> InitOutcome:
-        """Init, on the arrival of the request `request_id` (an on-demand cold start)."""
+    @property
+    def needs_init(self) -> bool:
+        """Whether its runtime must run Init before the next request: a new environment,
+        or one whose runtime was lost (a timeout, an exit, a failed Init) and starts again
+        in the same environment (its /tmp kept)."""
+        ...
+
+    def init(
+        self, request_id: str, timeout_s: float, patches: tuple[Patch, ...] = ()
+    ) -> InitOutcome:
+        """Start the runtime and run Init, on the arrival of the request `request_id`,
+        within `timeout_s` (`InitOutcome.timed_out` when it ran out), with the function's
+        `patches` (as they are now) in place as its modules load."""
         ...
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome: ...
@@ -72,6 +84,8 @@ E = TypeVar("E", bound=ExecutionEnvironment)
 class Slot(Generic[E]):
     """A request's claim on the function's concurrency, and the environment serving it
     (None until a cold start creates one; set back to None when it is lost)."""
+
+    __slots__ = ("environment", "generation")
 
     def __init__(self, environment: E | None, generation: int) -> None:
         self.environment = environment

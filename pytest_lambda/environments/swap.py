@@ -76,7 +76,10 @@ class SwappableVariables:
 
     def set(self, name: str, value: str) -> None:
         """Change one variable between invokes (Lambda's per-request trace header)."""
-        key, encoded = _encode_key(name), _encode_value(value)
+        self.set_encoded(_encode_key(name), _encode_value(value))
+
+    def set_encoded(self, key: Any, encoded: Any) -> None:
+        """`set`, with the name and value already as os.environ keeps them."""
         self.data[key] = encoded
         if key not in self._snapshot:
             self._build_array()

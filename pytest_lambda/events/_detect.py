@@ -31,6 +31,7 @@ _IOT_REGISTRY_TYPES = {
     "THING_GROUP_HIERARCHY_EVENT",
 }
 HELLO_WORLD_KEYS = {"key1", "key2", "key3"}
+_RESOLVER_KEYS = {"identity", "source", "request", "info", "prev", "stash"}
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -144,7 +145,10 @@ def _is_firehose(event: Mapping[str, Any]) -> bool:
         and "applicationArn" not in event
         and isinstance(records, list)
         and bool(records)
-        and all(isinstance(r, Mapping) and "recordId" in r and "data" in r for r in records)
+        and all(
+            isinstance(r, Mapping) and "recordId" in r and ("data" in r or "kafkaRecordValue" in r)
+            for r in records
+        )
     )
 
 
@@ -158,8 +162,13 @@ def _is_appsync_resolver(event: Any) -> bool:
     info = _map(event.get("info", event.get("Info")))
     if "fieldName" in info and "parentTypeName" in info:
         return True
-    # The older Amplify-style resolver payload puts the names at the top level.
-    return "fieldName" in event and "typeName" in event and "arguments" in event
+    # Resolver payloads that put the names at the top level (the older Amplify style
+    # says typeName, a custom payload parentTypeName).
+    if "fieldName" in event and ("typeName" in event or "parentTypeName" in event):
+        return "arguments" in event or "identity" in event
+    # The direct resolver's envelope, whatever its info holds: arguments and most of
+    # identity, source, request, info, prev and stash.
+    return "arguments" in event and len(_RESOLVER_KEYS & event.keys()) >= 3
 
 
 def detect_event_type(event: Any) -> str | None:

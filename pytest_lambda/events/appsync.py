@@ -23,6 +23,10 @@ _RESOLVER = obj(
             {"selectionSetList": arr(STR), "selectionSetGraphQL": STR, "variables": ANY},
         ),
         "stash": ANY,
+        # A payload of the resolver's own making names the field at the top level.
+        "fieldName": STR,
+        "parentTypeName": STR,
+        "typeName": STR,
     },
 )
 APPSYNC_SCHEMA: dict[str, Any] = {"anyOf": [_RESOLVER, arr(_RESOLVER, min_items=1)]}
@@ -30,8 +34,19 @@ APPSYNC_SCHEMA: dict[str, Any] = {"anyOf": [_RESOLVER, arr(_RESOLVER, min_items=
 
 def _resolver(
     field_name: str, parent_type: str, arguments: Mapping[str, Any], region: str,
-    source: Mapping[str, Any] | None,
+    source: Mapping[str, Any] | None, names_at_top: bool,
 ) -> Event:
+    if names_at_top:
+        return {
+            "parentTypeName": parent_type,
+            "fieldName": field_name,
+            "arguments": dict(arguments),
+            "identity": None,
+            "source": dict(source) if source is not None else None,
+            "request": {"headers": {"content-type": "application/json",
+                                    "host": _HOST.format(region=region)}},
+            "prev": None,
+        }
     return {
         "arguments": dict(arguments),
         "identity": None,
@@ -64,12 +79,21 @@ def appsync(
     arguments: Mapping[str, Any] | None = None,
     batch_sources: list[dict[str, Any]] | None = None,
     region: str = DEFAULT_REGION,
+    names_at_top: bool = False,
 ) -> Event | list[Event]:
-    """A direct Lambda resolver request; batch_sources makes a BatchInvoke list, one per source."""
+    """A direct Lambda resolver request; batch_sources makes a BatchInvoke list, one per source.
+
+    `names_at_top=True` gives the payload a resolver builds itself (a request mapping
+    template or an APPSYNC_JS function invoking the Lambda data source): the field and
+    its parent type at the top level, no `info`.
+    """
     args = arguments if arguments is not None else {"id": "1"}
     if batch_sources is not None:
-        return [_resolver(field_name, parent_type, args, region, s) for s in batch_sources]
-    return _resolver(field_name, parent_type, args, region, None)
+        return [
+            _resolver(field_name, parent_type, args, region, s, names_at_top)
+            for s in batch_sources
+        ]
+    return _resolver(field_name, parent_type, args, region, None, names_at_top)
 
 
 APPSYNC_AUTHORIZER_SCHEMA = obj(
@@ -185,6 +209,12 @@ register(
             "BatchInvoke: a list of resolver requests",
             {"field_name": "author", "parent_type": "Post",
              "batch_sources": [{"id": "1", "authorId": "a1"}, {"id": "2", "authorId": "a2"}]},
+        ),
+        Variant(
+            "names-at-top",
+            "a payload the resolver builds: fieldName and parentTypeName at the top, no info",
+            {"field_name": "locations", "parent_type": "Merchant", "names_at_top": True,
+             "arguments": {"page": 2}},
         ),
     ),
 )

@@ -25,13 +25,18 @@ CLOUDFRONT_SCHEMA = records(
                             "requestId": STR,
                         },
                     ),
+                },
+                {
                     "request": obj(
                         {"uri": STR, "method": STR},
                         {"clientIp": STR, "querystring": STR, "headers": _HEADERS},
                     ),
+                    "response": obj({"status": STR}, {"headers": _HEADERS}),
                 },
-                {"response": obj({"status": STR}, {"headers": _HEADERS})},
             )
+            # A request event carries the request; a response event its response, and
+            # the request too, except in the console's modify-response-header template.
+            | {"anyOf": [{"required": ["request"]}, {"required": ["response"]}]}
         }
     )
 )
@@ -52,8 +57,15 @@ def cloudfront(
     status: str = "200",
     distribution_id: str = "EDFDVBD6EXAMPLE",
     client_ip: str = "203.0.113.178",
+    include_request: bool = True,
 ) -> Event:
-    """A Lambda@Edge event; *-response event types include the response."""
+    """A Lambda@Edge event; *-response event types include the response, and the request
+    unless `include_request=False` (the shape of the console's modify-response-header
+    test event)."""
+    if not include_request and not event_type.endswith("-response"):
+        raise ValueError(
+            f"include_request=False is for response events; {event_type!r} carries its request"
+        )
     domain = "d111111abcdef8.cloudfront.net"
     request_headers = _headers(
         {"Host": domain, "User-Agent": "curl/8.5.0", "Accept": "*/*", **(headers or {})}
@@ -79,6 +91,8 @@ def cloudfront(
             "status": status,
             "statusDescription": "OK" if status == "200" else "",
         }
+        if not include_request:
+            del cf["request"]
     return {"Records": [{"cf": cf}]}
 
 
@@ -87,5 +101,13 @@ register(
     "Lambda@Edge event from Amazon CloudFront",
     CLOUDFRONT_SCHEMA,
     cloudfront,
-    (Variant("origin-response", "an origin-response event", {"event_type": "origin-response"}),),
+    (
+        Variant("origin-response", "an origin-response event", {"event_type": "origin-response"}),
+        Variant(
+            "modify-response-header",
+            "a response event without the request, as the console's modify-response-header "
+            "test event has it",
+            {"event_type": "origin-response", "include_request": False},
+        ),
+    ),
 )

@@ -116,8 +116,20 @@ FIREHOSE_SCHEMA = obj(
         "invocationId": STR,
         "records": arr(
             obj(
-                {"recordId": STR, "data": _B64},
+                {"recordId": STR},
                 {
+                    "data": _B64,
+                    # A delivery stream reading from Amazon MSK sends the Kafka record's
+                    # value here instead of `data`, with the record's place in the topic.
+                    "kafkaRecordValue": _B64,
+                    "mskRecordMetadata": obj(
+                        {},
+                        {
+                            "offset": {"type": ["string", "integer"]},
+                            "partitionId": {"type": ["string", "integer"]},
+                            "approximateArrivalTimestamp": NUM,
+                        },
+                    ),
                     "approximateArrivalTimestamp": NUM,
                     "kinesisRecordMetadata": obj(
                         {},
@@ -136,8 +148,13 @@ FIREHOSE_SCHEMA = obj(
         ),
     },
     # deliveryStreamArn is always sent by Firehose but missing from the SAM CLI's samples.
-    {"deliveryStreamArn": STR, "region": STR, "sourceKinesisStreamArn": STR},
+    {"deliveryStreamArn": STR, "region": STR, "sourceKinesisStreamArn": STR, "sourceMSKArn": STR},
 )
+# Each record carries its payload one way or the other.
+FIREHOSE_SCHEMA["properties"]["records"]["items"]["anyOf"] = [
+    {"required": ["data"]},
+    {"required": ["kafkaRecordValue"]},
+]
 
 
 @factory
@@ -146,10 +163,18 @@ def firehose(
     records: list[Payload] | None = None,
     delivery_stream: str = "my-delivery-stream",
     source_stream: str | None = None,
+    source_msk_cluster: str | None = None,
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
 ) -> Event:
-    """A Firehose data-transformation request; `source_stream` adds Kinesis metadata."""
+    """A Firehose data-transformation request; `source_stream` adds Kinesis metadata;
+    `source_msk_cluster` makes it a stream reading from Amazon MSK (`kafkaRecordValue`
+    and the record's partition and offset instead of `data`)."""
+    if source_stream and source_msk_cluster:
+        raise ValueError(
+            "a delivery stream reads from one source: pass source_stream or "
+            "source_msk_cluster, not both"
+        )
     payloads = records if records is not None else ["Hello World"]
     arrival = int(now().timestamp() * 1000)
     event: Event = {
@@ -161,6 +186,10 @@ def firehose(
         event["sourceKinesisStreamArn"] = (
             f"arn:aws:kinesis:{region}:{account}:stream/{source_stream}"
         )
+    if source_msk_cluster:
+        event["sourceMSKArn"] = (
+            f"arn:aws:kafka:{region}:{account}:cluster/{source_msk_cluster}/{new_uuid()}-1"
+        )
     event["region"] = region
     out = []
     for index, (payload, sequence) in enumerate(
@@ -169,8 +198,16 @@ def firehose(
         record: Event = {
             "recordId": f"{sequence}{index:06d}",
             "approximateArrivalTimestamp": arrival,
-            "data": b64_payload(payload),
         }
+        if source_msk_cluster:
+            record["mskRecordMetadata"] = {
+                "offset": str(index),
+                "partitionId": "0",
+                "approximateArrivalTimestamp": arrival,
+            }
+            record["kafkaRecordValue"] = b64_payload(payload)
+        else:
+            record["data"] = b64_payload(payload)
         if source_stream:
             record["kinesisRecordMetadata"] = {
                 "shardId": "shardId-000000000000",
@@ -207,6 +244,12 @@ register(
             "kinesis-source",
             "a delivery stream reading from a Kinesis data stream",
             {"source_stream": "my-source-stream", "records": [{"ticker": "AMZN", "price": 190}]},
+        ),
+        Variant(
+            "msk-source",
+            "a delivery stream reading from an Amazon MSK cluster: kafkaRecordValue instead "
+            "of data",
+            {"source_msk_cluster": "my-cluster", "records": [{"ticker": "AMZN", "price": 190}]},
         ),
     ),
 )

@@ -202,8 +202,12 @@ class _Reader:
             self.put("role_policy", "Role", role_policy(self.template, self.logical_id))
         if self.wanted("ephemeral_storage_mb") and "EphemeralStorage" in self.properties:
             storage = self.read("EphemeralStorage")
-            size = storage.get("Size") if isinstance(storage, Mapping) else None
-            self.put("ephemeral_storage_mb", "EphemeralStorage", _as_int(size))
+            if not isinstance(storage, Mapping):
+                raise self.where("EphemeralStorage").error(
+                    f"must be a mapping with a Size (MB), got {storage!r}"
+                )
+            if "Size" in storage:
+                self.put("ephemeral_storage_mb", "EphemeralStorage.Size", _as_int(storage["Size"]))
         self._logging()
         self._warn_unhonoured()
         return self.settings_

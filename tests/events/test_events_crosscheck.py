@@ -135,9 +135,19 @@ def data_class_check(kind: str, event: Any) -> bool:
     return True
 
 
+# Shapes Powertools does not model: its Firehose model requires `data`, which a delivery
+# stream reading from Amazon MSK replaces with `kafkaRecordValue` (AWS's Java library
+# models it as MSKFirehoseEvent).
+UNMODELLED_SAMPLES = {"firehose--msk-source"}
+
+
 def _sample_cases() -> list[tuple[str, str]]:
     cases = [(name, name.split("--")[0]) for name in sample_names()]
-    return [(name, kind) for name, kind in cases if kind not in UNMODELLED_KINDS]
+    return [
+        (name, kind)
+        for name, kind in cases
+        if kind not in UNMODELLED_KINDS and name not in UNMODELLED_SAMPLES
+    ]
 
 
 @pytest.mark.parametrize(("name", "kind"), _sample_cases())

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from pytest_lambda import events
-from pytest_lambda.events import detect_event_type, validate_event
+from pytest_lambda.events import EventValidationError, detect_event_type, validate_event
 
 COGNITO_HEAD: dict[str, Any] = {
     "version": "1",
@@ -82,6 +82,34 @@ def _firehose_record(**extra: Any) -> dict[str, Any]:
           "payload": {"field": "getPost", "arguments": {"id": "1"}}}, "appsync"),
         ({"version": "2017-02-28", "operation": "BatchInvoke",
           "payload": [{"arguments": {"id": "1"}}]}, "appsync"),
+        # A resolver payload with the names at the top and no info (Powertools' custom
+        # resolver event), and the direct resolver envelope without its names.
+        ({"parentTypeName": "Merchant", "fieldName": "locations", "arguments": {"page": 2},
+          "identity": None, "source": None, "request": {"headers": {}}, "prev": None},
+         "appsync"),
+        ({"arguments": {"id": "1"}, "identity": None, "source": None,
+          "request": {"headers": {}}, "prev": None, "stash": {}}, "appsync"),
+        # Lambda@Edge response event without the request (the console's
+        # modify-response-header template).
+        ({"Records": [{"cf": {"config": {"distributionId": "EDFDVBD6EXAMPLE"},
+                              "response": {"status": "200", "statusDescription": "OK",
+                                           "headers": {"vary": [{"key": "Vary",
+                                                                 "value": "*"}]}}}}]},
+         "cloudfront"),
+        # Firehose reading from Amazon MSK: kafkaRecordValue and mskRecordMetadata instead
+        # of data (AWS's Java library's MSKFirehoseEvent), with or without the stream ARN.
+        (
+            {"invocationId": "i", "sourceMSKArn": "arn:aws:kafka:us-east-1:1:cluster/c/u",
+             "deliveryStreamArn": "arn:aws:firehose:us-east-1:1:deliverystream/d",
+             "region": "us-east-1",
+             "records": [{"recordId": "0", "approximateArrivalTimestamp": 1716369573887,
+                          "mskRecordMetadata": {"offset": "0", "partitionId": "1",
+                                                "approximateArrivalTimestamp": 1716369573887},
+                          "kafkaRecordValue": "SGk="}]},
+            "firehose",
+        ),
+        ({"invocationId": "i", "records": [{"recordId": "0", "kafkaRecordValue": "SGk="}]},
+         "firehose"),
         # The Go library capitalises "Info".
         ({"arguments": {}, "identity": None, "source": None,
           "Info": {"fieldName": "f", "parentTypeName": "Mutation"}}, "appsync"),
@@ -223,3 +251,33 @@ def test_inbound_federation_trigger() -> None:
 )
 def test_unlisted_sources_are_not_mistaken_for_a_kind(event: Any) -> None:
     assert detect_event_type(event) is None
+
+
+def test_a_cloudfront_request_event_carries_its_request() -> None:
+    with pytest.raises(ValueError, match="include_request=False is for response events"):
+        events.cloudfront(include_request=False)
+    response_only = events.cloudfront(event_type="viewer-response", include_request=False)
+    assert set(response_only["Records"][0]["cf"]) == {"config", "response"}
+    # Neither request nor response: not a Lambda@Edge event.
+    del response_only["Records"][0]["cf"]["response"]
+    with pytest.raises(EventValidationError, match="request"):
+        validate_event(response_only, "cloudfront")
+
+
+def test_firehose_records_carry_data_or_a_kafka_record_value() -> None:
+    event = events.firehose(source_msk_cluster="c", records=["one", "two"])
+    assert event["sourceMSKArn"].startswith("arn:aws:kafka:us-east-1:123456789012:cluster/c/")
+    assert [r["mskRecordMetadata"]["offset"] for r in event["records"]] == ["0", "1"]
+    assert all("data" not in r for r in event["records"])
+    del event["records"][0]["kafkaRecordValue"]
+    with pytest.raises(EventValidationError, match=r"records\[0\]"):
+        validate_event(event, "firehose")
+    with pytest.raises(ValueError, match="one source"):
+        events.firehose(source_stream="s", source_msk_cluster="c")
+
+
+def test_appsync_names_at_top() -> None:
+    event = events.appsync(names_at_top=True, field_name="locations", parent_type="Merchant")
+    assert (event["fieldName"], event["parentTypeName"]) == ("locations", "Merchant")
+    assert "info" not in event
+    assert detect_event_type(event) == "appsync" and validate_event(event) == "appsync"

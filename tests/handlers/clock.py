@@ -12,6 +12,8 @@ IMPORTED_AT = imported_time()
 
 
 def handler(event, context):
+    if event.get("exit"):
+        raise SystemExit(3)
     return {
         "time": time.time(),
         "imported_time": imported_time(),

@@ -13,6 +13,8 @@ def helper():
 
 def handler(event, context):
     global CALLS
+    if event.get("exit"):
+        raise SystemExit(3)
     CALLS += 1
     return {
         "helper": helper(),

@@ -4,6 +4,7 @@ properties, the logs directory, GitHub's job summary."""
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -497,7 +498,9 @@ def test_the_logs_directory_has_each_functions_logs_as_cloudwatch_shows_them(pro
     logs = project.path / "logs" / "lambda"
     assert sorted(p.name for p in logs.iterdir()) == ["first.log", "second.log"]
     first = (logs / "first.log").read_text().splitlines()
-    assert first[0].startswith("INIT_START Runtime Version: python:3.12.v38\t")
+    # The runtime of a function without one configured is the interpreter's.
+    runtime = f"python:{sys.version_info.major}.{sys.version_info.minor}"
+    assert first[0].startswith(f"INIT_START Runtime Version: {runtime}.v38\t")
     assert first[1].startswith("START RequestId: ")
     platform_lines = [
         line.split(" ")[0] for line in first if line.startswith(("START", "END", "REPORT"))

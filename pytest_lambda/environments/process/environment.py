@@ -10,7 +10,6 @@ a handler left running can use CPU or memory until the next request thaws it.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import math
 import os
@@ -26,8 +25,9 @@ from ... import frozen_time
 from ..._clock import elapsed_ms, monotonic
 from ...config import FunctionConfig
 from ...errors import ErrorKind, HarnessError, LambdaError
-from ...patching import for_transport
-from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest, LogBuffer
+from ...logs import RecordReader
+from ...patching import Patch, for_transport
+from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest
 from ...session import Session
 from ...variables import function_variables, new_trace_id
 from ..shared import PrivateTmp, lost, timed_out
@@ -36,8 +36,6 @@ from .channel import receive_message, send_message
 from .registry import sandbox
 from .worker import Close, Hello, Invoke, WorkerSpec
 
-# Lambda gives Init 10 seconds.
-INIT_TIMEOUT_S = 10.0
 # How often the tree's memory is read while a request runs: bounds how far past the
 # ceiling a handler can get (a few MB at the rate a process can touch memory).
 MEMORY_TICK_S = 0.001
@@ -118,8 +116,16 @@ def _discard(pid: int, sock: socket.socket, log_fd: int) -> None:
         os.close(log_fd)
 
 
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    fds.clear()
+
+
 class ProcessEnvironment:
-    """One Lambda execution environment in its own worker process."""
+    """One Lambda execution environment: its /tmp, and the worker process that runs its
+    runtime (started again, in the same environment, after the runtime is lost)."""
 
     # Each request runs in the worker: environments serve requests side by side.
     shares_process: ClassVar[bool] = False
@@ -131,55 +137,89 @@ class ProcessEnvironment:
         self._server = self._sandbox.fork_server(hooks)
         self._tmp = PrivateTmp(self, config.function_name, parent=self._server.tmp_root)
         self.tmp_dir = self._tmp.path
-        spec = WorkerSpec(
+        self._token = os.urandom(16)
+        self._spec = WorkerSpec(
             handler=config.handler,
             code_dir=str(config.code_path),
-            variables=function_variables(
-                config, self.tmp_dir, session.overlay_variables(config)
-            ),
+            variables=function_variables(config, self.tmp_dir, session.overlay_variables(config)),
             sys_path=config.import_paths,
             address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
             start_hooks=hooks,
-            patches=for_transport(config.patches),
-            # Init runs as the worker starts: on the test's clock as it is now.
-            clock=frozen_time.capture(),
+            log_token=self._token,
+            tmp_dir=self.tmp_dir,
+            ephemeral_storage_mb=config.ephemeral_storage_mb,
         )
         self._limit_kb = config.memory_mb * 1024
+        # The namespaces a limited /tmp lives in, kept open so that a restarted runtime
+        # finds its files again (Lambda does not clear /tmp when it restarts a runtime).
+        self._namespace_fds: list[int] = []
+        weakref.finalize(self, _close_all, self._namespace_fds)
+        self.tmp_limited = False
+        self.pid = 0
+        self.alive = True
+        self.needs_init = True
+        self._log_open = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._sandbox.track(self)
+
+    def _spawn(self, patches: tuple[Patch, ...]) -> None:
+        """Start the runtime's worker process: its Init runs on the test's clock as it is
+        now, with the function's patches as they are now in place as modules load."""
+        spec = replace(
+            self._spec, patches=for_transport(patches), clock=frozen_time.capture()
+        )
+        if self._namespace_fds:
+            paths = [f"/proc/{os.getpid()}/fd/{fd}" for fd in self._namespace_fds]
+            user = paths[0] if len(paths) == 2 else None
+            spec = replace(spec, join_namespaces=(user, paths[-1]))
         self._started = monotonic()
         try:
             self._sock, self._log_fd = self._server.spawn(spec)
         except OSError as e:
-            self._tmp.remove()
+            self.close()
             raise HarnessError(f"could not start an execution environment: {e}") from e
         os.set_blocking(self._log_fd, False)
         self._poller = select.poll()
         self._poller.register(self._sock.fileno(), select.POLLIN)
         self._poller.register(self._log_fd, select.POLLIN)
         self._log_open = True
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._log = LogBuffer()
+        self._reader = RecordReader(self._token)
         self.pid = 0
         self._memory: memory.TreeMemory | None = None
         self._coverage = False
         self._frozen = False
         self._out_of_memory = False
-        self.alive = True
         self._finalizer = weakref.finalize(self, _discard, 0, self._sock, self._log_fd)
-        self._sandbox.track(self)
 
-    def init(self, request_id: str) -> InitOutcome:
-        deadline = self._started + INIT_TIMEOUT_S
+    def init(
+        self, request_id: str, timeout_s: float, patches: tuple[Patch, ...] = ()
+    ) -> InitOutcome:
+        if not self.alive:
+            raise HarnessError("this execution environment was closed; start a new one")
+        self.needs_init = False
+        self._spawn(patches)
+        deadline = self._started + timeout_s
         hello = self._wait(deadline)
         if isinstance(hello, Hello):
             self._adopt(hello)
             outcome = self._wait(deadline)
             if isinstance(outcome, InitOutcome):
-                self._after_request()
-                return replace(outcome, logs=outcome.logs + self._take_logs())
+                if outcome.error is not None:
+                    # The runtime exits after an init error: this one is done with.
+                    self._end_worker()
+                else:
+                    self._after_request()
+                return replace(outcome, records=self._reader.end_phase("init"))
         else:
             outcome = hello
         assert isinstance(outcome, _Ended)
-        return InitOutcome(elapsed_ms(self._started), *self._init_failure(outcome, request_id))
+        error = self._init_failure(outcome, request_id, timeout_s)
+        return InitOutcome(
+            elapsed_ms(self._started),
+            error,
+            self._reader.end_phase("init"),
+            timed_out=outcome is _TIMED_OUT,
+        )
 
     def _adopt(self, hello: Hello) -> None:
         self.pid = hello.pid
@@ -187,27 +227,39 @@ class ProcessEnvironment:
         self._memory = memory.TreeMemory(hello.pid)
         # The baseline, in case the worker dies before any request completes.
         self._memory.update_peak()
-        self._finalizer.detach()
+        if self._finalizer is not None:
+            self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _discard, self.pid, self._sock, self._log_fd)
+        if hello.tmp_limited and not self._namespace_fds:
+            self.tmp_limited = True
+            kinds = ("user", "mnt") if hello.user_namespace else ("mnt",)
+            opened: list[int] = []
+            try:
+                for kind in kinds:
+                    path = f"/proc/{hello.pid}/ns/{kind}"
+                    opened.append(os.open(path, os.O_RDONLY | os.O_CLOEXEC))
+            except OSError:
+                _close_all(opened)
+            self._namespace_fds.extend(opened)
 
-    def _init_failure(self, ended: _Ended, request_id: str) -> tuple[str, LambdaError]:
+    def _init_failure(self, ended: _Ended, request_id: str, timeout_s: float) -> LambdaError:
         if ended is _TIMED_OUT:
-            self._kill()
-            error = LambdaError.sandbox(
+            self._end_worker()
+            return LambdaError.sandbox(
                 ErrorKind.TIMEOUT,
                 "Sandbox.Timedout",
-                f"Init phase timed out after {INIT_TIMEOUT_S:.2f} seconds",
+                f"Init phase timed out after {timeout_s:.2f} seconds",
             )
-        elif ended is _OUT_OF_MEMORY:
-            self._kill()
-            error = LambdaError.out_of_memory(request_id)
-        else:
-            error = LambdaError.runtime_exit(request_id, self._exit_detail())
-        return self._take_logs(), error
+        if ended is _OUT_OF_MEMORY:
+            self._end_worker()
+            return LambdaError.out_of_memory(request_id)
+        return LambdaError.runtime_exit(request_id, self._exit_detail())
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:
         if not self.alive:
             raise HarnessError("this execution environment was closed; start a new one")
+        if self.needs_init:
+            raise HarnessError("the runtime must run Init before it serves a request")
         started = monotonic()
         remaining_ms = request.deadline_ms - int(time.time() * 1000)
         self._thaw()
@@ -229,17 +281,19 @@ class ProcessEnvironment:
             reply = self._wait(started + max(remaining_ms, 0) / 1000)
         if isinstance(reply, InvokeOutcome):
             self._after_request()
-            return replace(reply, logs=reply.logs + self._take_logs())
+            reply.records = self._reader.end_phase("invoke")
+            return reply
         duration = elapsed_ms(started)
         if reply is _TIMED_OUT:
-            self._kill()
-            return timed_out(request, self.config.timeout_s, self._log, duration)
+            self._end_worker()
+            records = self._reader.end_phase("invoke")
+            return timed_out(request, self.config.timeout_s, records, duration)
         if reply is _OUT_OF_MEMORY:
-            self._kill()
+            self._end_worker()
             error = LambdaError.out_of_memory(request.request_id)
         else:
             error = LambdaError.runtime_exit(request.request_id, self._exit_detail())
-        return lost(error, self._log, duration)
+        return lost(error, self._reader.end_phase("invoke"), duration)
 
     def max_memory_used_mb(self) -> int:
         if self._out_of_memory:
@@ -253,7 +307,11 @@ class ProcessEnvironment:
             return
         if self.pid and self._coverage:
             self._close_gracefully()
-        self._kill()
+        self._end_worker()
+        self.alive = False
+        _close_all(self._namespace_fds)
+        self._tmp.remove()
+        self._sandbox.untrack(self)
 
     def _close_gracefully(self) -> None:
         """Let the worker save its coverage data, then wait (briefly) for it to exit."""
@@ -264,34 +322,36 @@ class ProcessEnvironment:
             while self._sock.recv(1 << 16):
                 pass
 
-    def _kill(self) -> None:
-        """Discard the environment: kill its processes, close its channels, remove /tmp."""
-        if not self.alive:
-            return
-        self.alive = False
-        if self.pid:
-            self._update_peak()
-            self._server.forget(self.pid)
-        self._release()
-
-    def _release(self) -> None:
-        """Its processes killed and channels closed (if not yet), /tmp removed, untracked."""
-        self._finalizer()
-        self._tmp.remove()
-        self._sandbox.untrack(self)
+    def _end_worker(self, *, reaped: bool = False) -> None:
+        """Kill the worker (unless the zygote has reaped it already: its pid may be
+        another process's by now) and close its channels; the next request starts a new
+        one in this environment, which keeps its /tmp."""
+        self.needs_init = True
+        finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None and finalizer.alive:
+            if reaped:
+                _, _, (_, sock, log_fd), _ = finalizer.detach()  # type: ignore[misc]
+                _discard(0, sock, log_fd)
+            else:
+                if self.pid:
+                    self._update_peak()
+                    self._server.forget(self.pid)
+                finalizer()
+        self._log_open = False
+        self.pid = 0
 
     def _exit_detail(self) -> str:
         """How the worker ended, from the zygote, which reaped it."""
         status = None
-        if self.pid:
-            status = self._server.wait_exit(self.pid, _EXIT_STATUS_WAIT_S)
+        pid = self.pid
+        if pid:
+            status = self._server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
             if status is None:
                 # Its socket is closed but it lives on (or the zygote is gone): end it.
-                _kill_tree(self.pid)
-                status = self._server.wait_exit(self.pid, _EXIT_STATUS_WAIT_S)
+                _kill_tree(pid)
+                status = self._server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
         self._drain_logs(until_eof=True)
-        self.alive = False
-        self._release()
+        self._end_worker(reaped=status is not None)
         return exit_detail(status) if status is not None else "signal: killed"
 
     def _wait(self, deadline: float) -> Any:
@@ -363,10 +423,6 @@ class ProcessEnvironment:
             if not chunk:
                 self._poller.unregister(self._log_fd)
                 self._log_open = False
-                self._log.write(self._decoder.decode(b"", final=True))
                 return
             read += len(chunk)
-            self._log.write(self._decoder.decode(chunk))
-
-    def _take_logs(self) -> str:
-        return self._log.take()
+            self._reader.feed(chunk)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import fcntl
 import importlib
 import io
 import logging
@@ -29,11 +30,19 @@ from typing import Any
 from ...frozen_time import FrozenClock, frozen
 from ...loader import Handler, load_handler
 from ...patching import Patch, PatchError, PatchSet
-from ...runtime import HandlerRuntime, InvokeRequest, LambdaLogHandler, LogBuffer, exit_status
+from ...runtime import HandlerRuntime, InvokeRequest, LogSink, exit_status
 from ..shared import patch_failed
 from .channel import receive_message, send_message
 
 _PR_SET_PDEATHSIG = 1
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
+_MS_NOSUID = 0x2
+_MS_NODEV = 0x4
+_MS_REC = 0x4000
+_MS_PRIVATE = 0x40000
+# Above the descriptors a handler is likely to reuse by number.
+_TELEMETRY_FD_MIN = 100
 # Lambda's per-environment limit on open files.
 _MAX_OPEN_FILES = 1024
 
@@ -54,14 +63,26 @@ class WorkerSpec:
     patches: tuple[Patch, ...] = ()
     # The test's clock when the environment started, if frozen: Init runs on it.
     clock: FrozenClock | None = None
+    # Marks the runtime's frames on the log pipe (logs.RecordReader).
+    log_token: bytes = b""
+    # The environment's /tmp and its size limit (MB), enforced with a tmpfs of that size
+    # in a mount namespace of the environment's own where the system allows one.
+    tmp_dir: str = ""
+    ephemeral_storage_mb: int = 0
+    # A runtime restarted in an environment joins the namespaces (user, or None, and mount)
+    # its /tmp lives in: paths the test process keeps open for it.
+    join_namespaces: tuple[str | None, str] | None = None
 
 
 @dataclass(frozen=True)
 class Hello:
-    """The worker's first message: who it is, and whether coverage must be saved at close."""
+    """The worker's first message: who it is, whether coverage must be saved at close, and
+    whether its /tmp is limited (in a user namespace, or a mount namespace only)."""
 
     pid: int
     coverage: bool
+    tmp_limited: bool = False
+    user_namespace: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,25 +97,6 @@ class Invoke:
 
 class Close:
     """Save what must be saved (coverage data) and exit."""
-
-
-class FdLogSink(LogBuffer):
-    """The runtime's log sink in a worker: straight to stdout, which is the log pipe.
-
-    Lambda's runtime writes every log line to its log file descriptor as it happens;
-    the parent reads the pipe, so ordering with prints and subprocess output is kept
-    and a chatty handler cannot fill the worker's memory.
-    """
-
-    def __init__(self, stream: io.TextIOBase) -> None:
-        super().__init__()
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        return self._stream.write(text)
-
-    def take(self) -> str:
-        return ""
 
 
 # Loaded once in the zygote; every fork inherits the handle.
@@ -138,8 +140,66 @@ def _set_limits(address_space_limit_bytes: int) -> None:
 
 
 def _log_stream(fd: int) -> io.TextIOWrapper:
+    """sys.stdout or sys.stderr as the runtime has them: UTF-8, each write passed through."""
     raw = io.FileIO(fd, "wb", closefd=False)
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True)
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+
+
+def _limit_tmp(spec: WorkerSpec) -> tuple[bool, bool]:
+    """Give /tmp its size, as a tmpfs mounted over the environment's directory in a mount
+    namespace of the environment's own (a user namespace too, unless the test process may
+    mount as it is): writing past the size fails with ENOSPC, as in Lambda. Returns
+    whether /tmp is limited and whether a user namespace was needed.
+
+    Where the system allows neither (a container without the capability, another
+    kernel), /tmp stays a plain directory without a limit.
+    """
+    if spec.join_namespaces is not None:
+        user_path, mount_path = spec.join_namespaces
+        try:
+            if user_path is not None:
+                _setns(user_path, _CLONE_NEWUSER)
+            _setns(mount_path, _CLONE_NEWNS)
+        except OSError:
+            return False, False
+        return True, user_path is not None
+    if not spec.tmp_dir or not spec.ephemeral_storage_mb:
+        return False, False
+    uid, gid = os.getuid(), os.getgid()
+    user_namespace = False
+    if _LIBC.unshare(_CLONE_NEWNS) != 0:
+        if _LIBC.unshare(_CLONE_NEWNS | _CLONE_NEWUSER) != 0:
+            return False, False
+        user_namespace = True
+        try:
+            _write("/proc/self/setgroups", "deny")
+            _write("/proc/self/uid_map", f"{uid} {uid} 1")
+            _write("/proc/self/gid_map", f"{gid} {gid} 1")
+        except OSError:
+            return False, True
+    # Nothing mounted here may reach the test process's mount namespace.
+    if _LIBC.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False, user_namespace
+    options = f"size={spec.ephemeral_storage_mb}m,mode=0700".encode()
+    tmp_dir = spec.tmp_dir.encode()
+    if _LIBC.mount(b"tmpfs", tmp_dir, b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+        return False, user_namespace
+    return True, user_namespace
+
+
+def _setns(path: str, kind: int) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if _LIBC.setns(fd, kind) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error), path)
+    finally:
+        os.close(fd)
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def _apply_variables(spec: WorkerSpec) -> None:
@@ -159,12 +219,15 @@ def _run_start_hooks(hooks: tuple[str, ...]) -> None:
         getattr(importlib.import_module(module), name)()
 
 
-def _install_logging(sink: LogBuffer, runtime: HandlerRuntime) -> None:
+def _install_logging(runtime: HandlerRuntime) -> None:
+    """The runtime's logging set-up: UTC times in every formatter of the process, its
+    handler the root logger's only one, the level its settings ask for."""
+    logging.Formatter.converter = time.gmtime
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
-    root.addHandler(LambdaLogHandler(sink, runtime.current))
-    root.setLevel(logging.WARNING)
+    root.addHandler(runtime.log_handler())
+    root.setLevel(runtime.settings.root_level)
 
 
 def _coverage_active() -> bool:
@@ -183,6 +246,9 @@ def _save_coverage() -> None:
 def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> int:
     """The worker's life; returns its exit status (the caller ends the process with it)."""
     os.setsid()
+    # First, while nothing else runs in the process (a process joins a user namespace
+    # only while it has one thread) and before its working directory is set.
+    tmp_limited, user_namespace = _limit_tmp(spec)
     _die_with_parent(zygote_pid)
     _reset_signals()
     _set_limits(spec.address_space_limit_bytes)
@@ -191,6 +257,10 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     os.close(devnull)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
+    # The runtime's records go to a descriptor of their own on the same pipe (Lambda's
+    # telemetry descriptor): they keep their order with stdout and stderr, and still
+    # arrive when the function closes those.
+    telemetry_fd = fcntl.fcntl(log_fd, fcntl.F_DUPFD_CLOEXEC, _TELEMETRY_FD_MIN)
     os.close(log_fd)
     _apply_variables(spec)
     # Before the handler's code: what the layers above need in every worker (no request
@@ -200,9 +270,9 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     sys.stdout, sys.stderr = stdout, stderr
     # The originals too: faulthandler, code.interact and the like write there.
     sys.__stdout__, sys.__stderr__ = stdout, stderr  # type: ignore[misc]
-    sink = FdLogSink(stdout)
-    runtime = HandlerRuntime(spec.handler, sink)
-    _install_logging(sink, runtime)
+    runtime = HandlerRuntime(spec.handler, LogSink(telemetry_fd, spec.log_token))
+    runtime.configure()
+    _install_logging(runtime)
 
     patches = PatchSet()
 
@@ -210,7 +280,7 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
         patches.apply(spec.patches, import_missing=False)
         return load_handler(handler)
 
-    send_message(sock, Hello(os.getpid(), _coverage_active()))
+    send_message(sock, Hello(os.getpid(), _coverage_active(), tmp_limited, user_namespace))
     try:
         with frozen(spec.clock):
             init = runtime.init(load)
@@ -231,7 +301,7 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
                 try:
                     patches.apply(request.patches, import_missing=True)
                 except PatchError as e:
-                    outcome = patch_failed(request, e, sink)
+                    outcome = patch_failed(request, e, runtime)
                 else:
                     outcome = runtime.invoke(request)
             send_message(sock, outcome)
