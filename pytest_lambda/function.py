@@ -106,9 +106,10 @@ class LambdaFunction:
             memory_mb=memory_mb,
             timeout_s=timeout_s,
             name=name,
-            env=dict(env or {}),
+            # Checked there, whatever was passed (a str, a list of pairs, a number).
+            env=env,  # type: ignore[arg-type]
             region=region,
-            code_dir=os.fspath(code_dir),
+            code_dir=code_dir,  # type: ignore[arg-type]
             isolation=isolation,
             architecture=architecture,
             role_policy=role_policy,
@@ -255,6 +256,11 @@ class LambdaFunction:
         return self._serve_one(bytes(body), context, raw=True)
 
     def _serve_one(self, event: Any, context: LambdaContext | None, *, raw: bool) -> Invocation:
+        if context is not None and not isinstance(context, LambdaContext):
+            raise HarnessError(
+                f"context must be a LambdaContext (or None), got {type(context).__name__} "
+                f"{context!r:.60}; build one with LambdaContext(aws_request_id=..., ...)"
+            )
         slot = self._pool.acquire()
         if self._serial:
             with _PROCESS_STATE:
@@ -283,6 +289,13 @@ class LambdaFunction:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise HarnessError(
                 f"concurrency must be a whole number, 1 or more, got {concurrency!r}"
+            )
+        if isinstance(events, str | bytes | bytearray | Mapping) or not isinstance(
+            events, Iterable
+        ):
+            raise HarnessError(
+                f"events must be a list of events, one invoke each, got "
+                f"{type(events).__name__} {events!r:.60}; for one event, use invoke(event)"
             )
         events = list(events)
         results: list[Invocation] = []
