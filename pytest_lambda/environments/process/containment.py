@@ -54,6 +54,8 @@ CGROUPS_VARIABLE = "PYTEST_LAMBDA_CGROUPS"
 _PREFIX = "pytest-lambda-"
 # How long a freeze may take to complete before the harness goes on without waiting.
 _FREEZE_WAIT_S = 0.5
+# Waited for by yielding the processor first (a freeze usually completes in microseconds).
+_FREEZE_SPIN_S = 0.002
 _KILL_WAIT_S = 5.0
 _POLL_S = 0.0005
 # Enough rounds for any real tree: each round stops what the previous one found.
@@ -355,8 +357,22 @@ class CgroupGroup(Group):
 
     def freeze(self, root: int) -> None:
         os.pwrite(self._freeze_fd, b"1" if self.version == 2 else b"FROZEN", 0)
-        if not self._frozen():
-            _wait_for(self._frozen, _FREEZE_WAIT_S)
+        if self._frozen():
+            return
+        # Freezing completes as each member reaches a point where it can stop: at once for
+        # one waiting on a read, a few microseconds later for the worker returning from its
+        # last send. (cgroup.events could be polled, but its notices are rate-limited to
+        # one per 10 ms.)
+        spin_until = time.monotonic() + _FREEZE_SPIN_S
+        deadline = time.monotonic() + _FREEZE_WAIT_S
+        while not self._frozen():
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            if now < spin_until:
+                os.sched_yield()
+            else:
+                time.sleep(_POLL_S)
 
     def _frozen(self) -> bool:
         state = _pread_all(self._events_fd)
