@@ -182,6 +182,26 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"pytest-lambda: ini key lambda_preload: {problem}")
 
 
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """How process isolation contains environments and counts their memory, on this machine.
+
+    Only under `-v`: a run that does not ask for detail looks as it does without the plugin.
+    """
+    from .environments import process
+
+    if config.get_verbosity() < 1 or not process.supported():
+        return None
+    session = config.stash.get(_session_key, None)
+    try:
+        mechanism = process_registry.sandbox(session).expected_containment()
+    except HarnessError as e:
+        return f"pytest-lambda: process isolation: {e}"
+    return (
+        f"pytest-lambda: process isolation: containment {mechanism}, memory "
+        f"{process.MEMORY_MECHANISM}"
+    )
+
+
 @pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     try:

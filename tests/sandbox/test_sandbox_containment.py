@@ -101,3 +101,21 @@ def test_many_detached_processes_die_with_the_environment(make_function, contain
     daemons = function.invoke({"count": 20}).assert_ok()
     function.close()
     assert all(wait_gone(pid) for pid in daemons)
+
+
+def test_the_pytest_header_says_how_environments_are_contained(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_it="def test_nothing():\n    pass\n")
+    expected = "cgroup-v*" if sandbox.cgroups_available() else "process-tree"
+    result = pytester.runpytest()
+    result.stdout.no_fnmatch_line("*pytest-lambda: process isolation*")
+    result = pytester.runpytest("-v")
+    result.stdout.fnmatch_lines(
+        [f"pytest-lambda: process isolation: containment {expected}, memory pss-monitor"]
+    )
+    monkeypatch.setenv("PYTEST_LAMBDA_CONTAINMENT", "process-tree")
+    result = pytester.runpytest("-v")
+    result.stdout.fnmatch_lines(
+        ["pytest-lambda: process isolation: containment process-tree, memory pss-monitor"]
+    )

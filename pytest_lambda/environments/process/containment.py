@@ -224,6 +224,14 @@ def _wait_for(condition: Callable[[], bool], timeout_s: float) -> bool:
     return True
 
 
+def expected_mechanism(choice: str) -> str:
+    """What `choice` would come to on this machine, found without making a cgroup."""
+    membership, _ = find_hierarchies()
+    if choice == PROCESS_TREE or membership is None:
+        return PROCESS_TREE
+    return f"cgroup-v{membership.version}"
+
+
 class Plan:
     """How a session contains its environments: the mechanism, and the session's own
     cgroup directories (made once, whatever the mechanism chosen later, so that the fork

@@ -228,7 +228,8 @@ class ProcessEnvironment:
                     self._after_request()
                 return replace(outcome, records=self._records("init"))
         else:
-            outcome = hello
+            # A Hello that was not adopted has ended the runtime already.
+            outcome = _EXITED if isinstance(hello, Hello) else hello
         if not isinstance(outcome, _Ended):
             outcome = self._malformed(f"{type(outcome).__name__} where the harness expected none")
         error = self._init_failure(outcome, request_id, timeout_s)
@@ -243,7 +244,12 @@ class ProcessEnvironment:
         """Take the worker's word for its pid once the system confirms it: a child of the
         fork server. False (the runtime is ended) if it is not."""
         pid = hello.pid
-        if pid <= 0 or memory.parent_of(pid) != self._server.pid:
+        parent = memory.parent_of(pid) if pid > 0 else -1
+        # A worker that ends at once (sys.exit at import) may be reaped before its Hello
+        # is read: then the zygote's report of its end is the proof.
+        if parent != self._server.pid and not (
+            parent == 0 and self._server.reaped(pid, _EXIT_STATUS_WAIT_S)
+        ):
             self._malformed(f"a Hello naming process {pid}, not a worker of the fork server")
             return False
         try:
@@ -380,8 +386,11 @@ class ProcessEnvironment:
                 if isinstance(group, CgroupGroup):
                     group.kill(0)
             else:
+                if self.pid and self._memory is not None:
+                    # The monitor's last reading stands for the children: reading them
+                    # again would make a timeout later by what it costs.
+                    self._memory.update_peak()
                 if self.pid:
-                    self._update_peak()
                     self._server.forget(self.pid)
                 finalizer()
         self._frozen = False

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from ...errors import HarnessError
 from ...session import Resource, Session, Stage, current
 from ..shared import session_directory
-from .containment import CHOICES, Group, Plan
+from .containment import CHOICES, Group, Plan, expected_mechanism
 from .server import ForkServer
 
 PRELOAD_VARIABLE = "PYTEST_LAMBDA_PRELOAD"
@@ -100,6 +100,13 @@ class Sandbox:
 
     def describe_containment(self) -> str:
         return self.plan().describe(self.containment_choice())
+
+    def expected_containment(self) -> str:
+        """The mechanism environments will get, without making cgroups to find out."""
+        with self._lock:
+            if self._plan is not None:
+                return self._plan.mechanism(self.containment_choice())
+        return expected_mechanism(self.containment_choice())
 
     def fork_server(self, worker_hooks: tuple[str, ...]) -> ForkServer:
         """The running fork server (started on first use, or again when settings change).

@@ -170,6 +170,13 @@ class ForkServer:
             self._changed.wait_for(lambda: pid in self._exits or not self.alive, timeout_s)
             return self._exits.pop(pid, None)
 
+    def reaped(self, pid: int, timeout_s: float) -> bool:
+        """Whether the zygote has reaped its worker `pid` (waiting up to `timeout_s` for
+        the news); the exit status stays for `wait_exit`."""
+        with self._changed:
+            self._changed.wait_for(lambda: pid in self._exits or not self.alive, timeout_s)
+            return pid in self._exits
+
     def forget(self, pid: int) -> None:
         """Nobody will ask how this worker ended (it was killed on purpose)."""
         with self._changed:
