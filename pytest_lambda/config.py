@@ -122,7 +122,10 @@ class FunctionConfig:
         _check_choice("isolation", self.isolation, ISOLATIONS)
         _check_choice("architecture", self.architecture, ARCHITECTURES)
         if not isinstance(self.code_dir, str | os.PathLike):
-            raise HarnessError(f"code_dir must be a directory path, got {self.code_dir!r}")
+            raise HarnessError(
+                f"code_dir must be a directory path (a str or a pathlib.Path), got "
+                f"{type(self.code_dir).__name__} {self.code_dir!r}"
+            )
         object.__setattr__(self, "code_dir", os.fspath(self.code_dir))
         if not Path(self.code_dir).is_dir():
             raise HarnessError(
@@ -233,6 +236,12 @@ class FunctionConfig:
                 "is configured: pass template= (or set lambda_template), or put a "
                 "template.yaml in the rootdir"
             )
+        if parameter_overrides is not None:
+            raise HarnessError(
+                f"parameter_overrides={parameter_overrides!r:.60} sets a template's "
+                "Parameters, but no template is configured: pass template= (or set "
+                "lambda_template)"
+            )
         if "handler" not in settings or settings["handler"] is None:
             raise HarnessError(
                 "no handler configured: pass handler= to @pytest.mark.lambda_function(...) "
@@ -260,6 +269,16 @@ class FunctionConfig:
         `env` override is merged into the template's variables, one by one: a value of None
         removes the template's variable.
         """
+        if not isinstance(path, str | os.PathLike):
+            raise HarnessError(
+                f"template must be the path of a SAM or CloudFormation template, got "
+                f"{type(path).__name__} {path!r}"
+            )
+        if logical_id is not None and not isinstance(logical_id, str):
+            raise HarnessError(
+                f"logical_id must be a template's logical id like 'HelloWorldFunction', got "
+                f"{type(logical_id).__name__} {logical_id!r}"
+            )
         overrides = dict(overrides or {})
         settings, source = function_settings(
             path,
@@ -389,7 +408,10 @@ def _checked_env(env: object) -> dict[str, str]:
     if env is None:
         return {}
     if not isinstance(env, Mapping):
-        raise HarnessError(f"env must be a mapping of names to strings, got {env!r}")
+        raise HarnessError(
+            f"env must be a mapping of names to strings, like {{'STAGE': 'dev'}}, got "
+            f"{type(env).__name__} {env!r:.60}"
+        )
     checked: dict[str, str] = {}
     for name, value in env.items():
         if not isinstance(name, str) or not _ENV_NAME.fullmatch(name):

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
+from .errors import HarnessError
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_FUNCTION_NAME = "test-function"
@@ -186,6 +188,28 @@ def function_arn(
     return f"arn:aws:lambda:{region}:{account_id}:function:{name}"
 
 
+def _check_context_settings(
+    *, timeout_s: object, deadline_ms: object, texts: Mapping[str, object]
+) -> None:
+    if isinstance(timeout_s, bool) or not isinstance(timeout_s, int | float):
+        raise HarnessError(
+            f"LambdaContext(timeout_s=...) takes a number of seconds, got "
+            f"{type(timeout_s).__name__} {timeout_s!r}"
+        )
+    if deadline_ms is not None and (
+        isinstance(deadline_ms, bool) or not isinstance(deadline_ms, int)
+    ):
+        raise HarnessError(
+            f"LambdaContext(deadline_ms=...) takes milliseconds since the epoch (an int), got "
+            f"{type(deadline_ms).__name__} {deadline_ms!r}"
+        )
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise HarnessError(
+                f"LambdaContext({name}=...) takes a string, got {type(value).__name__} {value!r}"
+            )
+
+
 class LambdaContext:
     """The context object a Python handler receives.
 
@@ -233,6 +257,21 @@ class LambdaContext:
         account_id: str = DEFAULT_ACCOUNT_ID,
         deadline_ms: int | None = None,
     ) -> None:
+        _check_context_settings(
+            timeout_s=timeout_s,
+            deadline_ms=deadline_ms,
+            texts={
+                "aws_request_id": aws_request_id,
+                "function_name": function_name,
+                "function_version": function_version,
+                "invoked_function_arn": invoked_function_arn,
+                "log_group_name": log_group_name,
+                "log_stream_name": log_stream_name,
+                "tenant_id": tenant_id,
+                "region": region,
+                "account_id": account_id,
+            },
+        )
         self.aws_request_id = aws_request_id or new_request_id()
         self.function_name = function_name
         self.function_version = function_version

@@ -30,13 +30,14 @@ from .config import (
 )
 from .context import LambdaContext, caller_headers, new_request_id, qualified_arn
 from .environments.base import EnvironmentPool, ExecutionEnvironment, Slot, environment_class
-from .environments.shared import timed_out
+from .environments.shared import refuse_oversized, timed_out
 from .errors import ErrorKind, FunctionIsolationWarning, HarnessError, LambdaError
 from .invocation import INVALID_REQUEST_CONTENT, InitLifecycle, Invocation
 from .limits import Limits
 from .logs import LogRecord
 from .patching import Patch, checked_patch
 from .runtime import (
+    MAX_REQUEST_BYTES,
     InitOutcome,
     InvokeOutcome,
     InvokeRequest,
@@ -48,9 +49,6 @@ from .variables import INHERITED_HOST_PREFIXES, INHERITED_HOST_VARIABLES
 
 # Lambda gives the Init phase of a new environment 10 seconds.
 INIT_TIMEOUT_S = 10.0
-# Invoke API limits for a synchronous (RequestResponse) call.
-MAX_REQUEST_BYTES = 6 * 1024 * 1024
-MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
 # The test process has one os.environ, one sys.stdout, one sys.modules: environments that
 # swap them in (inline ones) take turns, whichever function they belong to. Reentrant, so
 # that a handler running inline may itself invoke another inline function.
@@ -108,9 +106,10 @@ class LambdaFunction:
             memory_mb=memory_mb,
             timeout_s=timeout_s,
             name=name,
-            env=dict(env or {}),
+            # Checked there, whatever was passed (a str, a list of pairs, a number).
+            env=env,  # type: ignore[arg-type]
             region=region,
-            code_dir=os.fspath(code_dir),
+            code_dir=code_dir,  # type: ignore[arg-type]
             isolation=isolation,
             architecture=architecture,
             role_policy=role_policy,
@@ -257,6 +256,11 @@ class LambdaFunction:
         return self._serve_one(bytes(body), context, raw=True)
 
     def _serve_one(self, event: Any, context: LambdaContext | None, *, raw: bool) -> Invocation:
+        if context is not None and not isinstance(context, LambdaContext):
+            raise HarnessError(
+                f"context must be a LambdaContext (or None), got {type(context).__name__} "
+                f"{context!r:.60}; build one with LambdaContext(aws_request_id=..., ...)"
+            )
         slot = self._pool.acquire()
         if self._serial:
             with _PROCESS_STATE:
@@ -285,6 +289,13 @@ class LambdaFunction:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise HarnessError(
                 f"concurrency must be a whole number, 1 or more, got {concurrency!r}"
+            )
+        if isinstance(events, str | bytes | bytearray | Mapping) or not isinstance(
+            events, Iterable
+        ):
+            raise HarnessError(
+                f"events must be a list of events, one invoke each, got "
+                f"{type(events).__name__} {events!r:.60}; for one event, use invoke(event)"
             )
         events = list(events)
         results: list[Invocation] = []
@@ -568,8 +579,7 @@ class LambdaFunction:
             ErrorKind.OUT_OF_MEMORY,
         ):
             platform_error = outcome.error.report_error_type
-        if outcome.response is not None and len(outcome.response) > MAX_RESPONSE_BYTES:
-            outcome = _response_too_large(outcome)
+        outcome = refuse_oversized(outcome)
         duration_ms = outcome.duration_ms
         if outcome.status == "timeout":
             # Lambda stops the clock at the timeout, whatever the handler was doing.
@@ -645,17 +655,6 @@ def _warn_at_caller(message: str, category: type[Warning]) -> None:
 
 def _throttled() -> LambdaError:
     return LambdaError.sandbox(ErrorKind.THROTTLED, "TooManyRequestsException", "Rate Exceeded.")
-
-
-def _response_too_large(outcome: InvokeOutcome) -> InvokeOutcome:
-    assert outcome.response is not None
-    error = LambdaError.sandbox(
-        ErrorKind.PAYLOAD_TOO_LARGE,
-        "Function.ResponseSizeTooLarge",
-        f"Response payload size ({len(outcome.response)} bytes) exceeded maximum allowed "
-        f"payload size ({MAX_RESPONSE_BYTES} bytes).",
-    )
-    return InvokeOutcome("error", None, error, outcome.duration_ms, outcome.records)
 
 
 def _init_report(init: InitOutcome, phase: str) -> report.InitReport:

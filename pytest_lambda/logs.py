@@ -195,8 +195,19 @@ class RecordReader:
         self._size = 0
         self._dropped = 0
         self._cap = cap_bytes
+        # What is left of a frame longer than the cap, dropped as it arrives.
+        self._skipping = 0
 
     def feed(self, data: bytes) -> None:
+        if self._skipping:
+            # The stream is the function's to write: a frame's length is not believed
+            # beyond the cap, and what it claims is never held.
+            skipped = min(self._skipping, len(data))
+            self._skipping -= skipped
+            self._dropped += skipped
+            data = data[skipped:]
+            if not data:
+                return
         buffer = self._pending + data if self._pending else data
         token = self._token
         position = 0
@@ -215,6 +226,15 @@ class RecordReader:
                 return
             frame_type, length, _ = _FRAME_HEADER.unpack_from(buffer, header_at)
             payload_at = header_at + _FRAME_HEADER.size
+            if length > self._cap:
+                arrived = min(length, len(buffer) - payload_at)
+                self._dropped += arrived
+                self._skipping = length - arrived
+                position = payload_at + arrived
+                if self._skipping:
+                    self._pending = b""
+                    return
+                continue
             if len(buffer) - payload_at < length:
                 self._pending = buffer[start:]
                 return
@@ -249,7 +269,9 @@ class RecordReader:
     @property
     def idle(self) -> bool:
         """Nothing read since the last phase ended."""
-        return not (self._pending or self._line or self._records or self._dropped)
+        return not (
+            self._pending or self._line or self._records or self._dropped or self._skipping
+        )
 
     def skip(self, size: int) -> None:
         """`size` bytes of output were not read (beyond the cap)."""

@@ -163,6 +163,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", gates.describe_marker())
     # Gate settings are checked first: a bad one stops the run before anything starts.
     run_gates = gates.register(config)
+    # Read now, so that a value that is not a boolean stops the run in one line.
+    config.getini("lambda_deploy")
     session = open_session()
     config.stash[_session_key] = session
     recorder = _Recorder()
@@ -171,7 +173,33 @@ def pytest_configure(config: pytest.Config) -> None:
     session.add_listener(run_gates.record)
     preload = config.getini("lambda_preload")
     if preload:
-        process_registry.configure(preload=preload, session=session)
+        try:
+            process_registry.configure(preload=preload, session=session)
+        except HarnessError as e:
+            problem = str(e)
+        else:
+            return
+        raise pytest.UsageError(f"pytest-lambda: ini key lambda_preload: {problem}")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """How process isolation contains environments and counts their memory, on this machine.
+
+    Only under `-v`: a run that does not ask for detail looks as it does without the plugin.
+    """
+    from .environments import process
+
+    if config.get_verbosity() < 1 or not process.supported():
+        return None
+    session = config.stash.get(_session_key, None)
+    try:
+        mechanism = process_registry.sandbox(session).expected_containment()
+    except HarnessError as e:
+        return f"pytest-lambda: process isolation: {e}"
+    return (
+        f"pytest-lambda: process isolation: containment {mechanism}, memory "
+        f"{process.MEMORY_MECHANISM}"
+    )
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)
@@ -303,7 +331,16 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
             try:
                 settings[setting] = convert(value)
             except ValueError:
-                raise HarnessError(f"ini key {key} = {value!r} is not a valid value") from None
+                kind = (
+                    "a whole number"
+                    if convert is int
+                    else "a number"
+                    if convert is float
+                    else "a valid value"
+                )
+                raise HarnessError(
+                    f"ini key {key} = {value!r} is not {kind}, which {setting} takes"
+                ) from None
     for marker in reversed(list(node.iter_markers(MARKER))):
         if len(marker.args) > 1:
             raise HarnessError(
@@ -325,8 +362,12 @@ def function_settings(node: pytest.Item, config: pytest.Config) -> dict[str, Any
     for setting in _PATH_SETTINGS:
         if settings.get(setting) is not None:
             settings[setting] = _found_path(setting, settings[setting], bases)
-    if settings.get("layers") is not None and not isinstance(settings["layers"], str):
-        settings["layers"] = [_found_path("layers", layer, bases) for layer in settings["layers"]]
+    layers = settings.get("layers")
+    if isinstance(layers, list | tuple):
+        settings["layers"] = [_found_path("layers", layer, bases) for layer in layers]
+    elif layers is not None:
+        # FunctionConfig says what a layer setting is.
+        settings["layers"] = layers
     if settings.get("template") is None and (
         settings.get("handler") is None or settings.get("logical_id") is not None
     ):
@@ -356,7 +397,10 @@ def _path_bases(node: pytest.Item, config: pytest.Config) -> list[Path]:
 def _found_path(setting: str, value: Any, bases: list[Path]) -> str:
     """A path from a marker or the ini: absolute, or the first of `bases` it exists in."""
     if not isinstance(value, str | PathLike):
-        raise HarnessError(f"{setting} must be a path, got {value!r}")
+        raise HarnessError(
+            f"{setting} must be a path (a str or a pathlib.Path), got "
+            f"{type(value).__name__} {value!r}"
+        )
     path = Path(value)
     if path.is_absolute():
         return str(path)
@@ -461,6 +505,8 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
 def _deploys(request: pytest.FixtureRequest, settings: dict[str, Any]) -> bool:
     """Whether the test's template is deployed before it runs (marker, else ini)."""
     deploy = settings.get("deploy")
+    if deploy is not None and not isinstance(deploy, bool):
+        _fail(f"deploy takes True or False, got {type(deploy).__name__} {deploy!r}")
     return bool(request.config.getini("lambda_deploy") if deploy is None else deploy)
 
 

@@ -32,6 +32,11 @@ from .patching import Patch
 
 Status = Literal["success", "error", "timeout"]
 
+# The Invoke API's limits for a synchronous (RequestResponse) call: the request, and what
+# the runtime may post back (a response, or an error payload).
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+
 # What the runtime logs before an init error (awslambdaric's lambda_literals, to the byte).
 UNHANDLED_EXCEPTION_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function "

@@ -57,8 +57,10 @@ class Stage(enum.IntEnum):
     MOCKS = 3
     # Loopback servers handlers talk to (moto's server, the outbound HTTP forwarder).
     SERVERS = 4
-    # The host's credentials and library hooks, given back last.
+    # The host's credentials and library hooks, given back.
     GUARD = 5
+    # The session's directory of temporary files (the environments' /tmp), removed last.
+    FILES = 6
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,9 +149,7 @@ class Session:
         interpreter, so the hook travels with the worker's spec and is imported there.
         """
         if not isinstance(hook, str) or not _WORKER_HOOK.fullmatch(hook):
-            raise HarnessError(
-                f"a worker hook is named 'package.module:function', got {hook!r}"
-            )
+            raise HarnessError(f"a worker hook is named 'package.module:function', got {hook!r}")
         with self._lock:
             if hook not in self._worker_hooks:
                 self._worker_hooks = (*self._worker_hooks, hook)

@@ -228,6 +228,17 @@ def test_generate_event_with_a_bad_field(capsys: pytest.CaptureFixture[str]) -> 
     assert "no_such_field" in capsys.readouterr().err
 
 
+def test_generate_event_with_a_field_of_the_wrong_type(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["generate-event", "sqs", "--bodies", "3"]) == 2
+    error = capsys.readouterr().err
+    assert error.strip() == (
+        "pytest-lambda: error: sqs(): bodies takes list[str | dict[str, Any] | list[Any]] "
+        "| None, got int 3"
+    )
+
+
 def test_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate-event", "sqs"]) == 0
     good = tmp_path / "good.json"

@@ -13,7 +13,10 @@ Forwarding the request rather than copying a registry keeps callbacks, matchers 
 `calls` recording exact.
 
 Wire format, both ways, one exchange per connection: 8 bytes (two big-endian lengths),
-a JSON header, then the raw body.
+a JSON header, then the raw body. The forwarder's port is loopback, and a handler could
+find it: what arrives there is read as a worker's messages are (a header of a bounded
+size, a body kept only as it arrives, a connection that stalls closed), and what is not a
+forwarded request is refused by closing the connection.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
+from ..config import MAX_MEMORY_MB
 from ..environments.process.channel import receive_exactly
 from ..session import Resource, Session, Stage
 
@@ -37,6 +41,12 @@ from ..session import Resource, Session, Stage
 # worker removes it from its environment before Init.
 VARIABLE = "_PYTEST_LAMBDA_OUTBOUND"
 _FRAME = struct.Struct("!II")
+# What the forwarder reads of a connection: a header of at most this size, a body no
+# larger than a function can hold, each read within this many seconds.
+MAX_HEADER_BYTES = 1 << 20
+MAX_BODY_BYTES = MAX_MEMORY_MB << 20
+READ_TIMEOUT_S = 30.0
+_CHUNK = 1 << 20
 
 
 def _send(sock: socket.socket, header: Mapping[str, Any], body: bytes) -> None:
@@ -197,6 +207,35 @@ def _rebuild_error(error: Mapping[str, Any], request: Any) -> BaseException:
 # -- test side ----------------------------------------------------------------------------
 
 
+class _Refused(Exception):
+    """What arrived is not a forwarded request."""
+
+
+def _receive_request(sock: socket.socket) -> tuple[dict[str, Any], bytes]:
+    """A forwarded request, read as untrusted: lengths are checked, the body is kept only
+    as it arrives (never allocated at the size it claims)."""
+    header_size, body_size = _FRAME.unpack(_read_up_to(sock, _FRAME.size))
+    if header_size > MAX_HEADER_BYTES or body_size > MAX_BODY_BYTES:
+        raise _Refused(f"lengths {header_size}, {body_size} over the limits")
+    try:
+        header = json.loads(_read_up_to(sock, header_size))
+    except ValueError:
+        raise _Refused("a header that is not JSON") from None
+    if not isinstance(header, dict):
+        raise _Refused("a header that is not an object")
+    return header, _read_up_to(sock, body_size)
+
+
+def _read_up_to(sock: socket.socket, size: int) -> bytes:
+    received = bytearray()
+    while len(received) < size:
+        chunk = sock.recv(min(size - len(received), _CHUNK))
+        if not chunk:
+            raise _Refused("the connection closed early")
+        received += chunk
+    return bytes(received)
+
+
 class Forwarder:
     """Replays forwarded requests through this process's `HTTPAdapter.send`, with the
     session's guard held: a handler's request is a handler's, whatever the test does."""
@@ -209,12 +248,19 @@ class Forwarder:
 
         class Handler(socketserver.BaseRequestHandler):
             def handle(self) -> None:
-                header, body = _receive(self.request)
+                self.request.settimeout(READ_TIMEOUT_S)
+                try:
+                    header, body = _receive_request(self.request)
+                except (_Refused, OSError):
+                    return
                 if not secrets.compare_digest(str(header.get("token", "")), token):
                     return
                 session.hold_guard()
                 try:
                     answer, content = _replay(header, body)
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    # A header made by hand, not by the worker's forwarder.
+                    return
                 finally:
                     session.release_guard()
                 _send(self.request, answer, content)

@@ -46,7 +46,7 @@ from ..runtime import (
 )
 from ..session import Session
 from ..variables import function_variables, new_trace_id
-from .shared import PrivateTmp, lost, patch_failed, timed_out
+from .shared import PrivateTmp, lost, patch_failed, session_directory, timed_out
 from .swap import SwappableVariables
 
 
@@ -102,7 +102,7 @@ class InlineEnvironment:
         self._session = session
         self._patches = PatchSet()
         self._init_patches: tuple[Patch, ...] = ()
-        self._tmp = PrivateTmp(self, config.function_name)
+        self._tmp = PrivateTmp(self, config.function_name, parent=session_directory(session))
         self.tmp_dir = self._tmp.path
         self._variables = function_variables(
             config, self.tmp_dir, session.overlay_variables(config)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._cli import generate, list_kinds, validation_errors
-from ._core import REGISTRY
+from ._core import REGISTRY, EventArgumentError
 from ._detect import detect_event_type
 from ._samples import load_event, sample_dir, sample_names
 from ._validate import EventValidationError, UnknownEventError, check, schema_for, unknown_kind
@@ -75,7 +75,7 @@ def kinds() -> list[str]:
 
 def factory_for(kind: str) -> Any:
     """The factory that builds events of `kind` (e.g. s3_put for "s3-put")."""
-    if kind not in REGISTRY:
+    if not isinstance(kind, str) or kind not in REGISTRY:
         raise unknown_kind(kind)
     return REGISTRY[kind].factory
 
@@ -97,13 +97,14 @@ def validate_event(event: Any, kind: str | None = None) -> str:
                 path="$",
                 value=event,
             )
-    elif kind not in REGISTRY:
+    elif not isinstance(kind, str) or kind not in REGISTRY:
         raise unknown_kind(kind)
     check(event, kind)
     return kind
 
 
 __all__ = [
+    "EventArgumentError",
     "EventValidationError",
     "UnknownEventError",
     "alb",

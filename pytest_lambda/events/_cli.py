@@ -60,7 +60,7 @@ def _coerce(kind: str, name: str, raw: str, hint: Any) -> Any:
 def generate(kind: str, fields: dict[str, str]) -> Any:
     """Build an event of `kind` from CLI strings: ints, bools and JSON lists/dicts are parsed
     into the factory's parameter types. Field names may use dashes and a leading '--'."""
-    if kind not in REGISTRY:
+    if not isinstance(kind, str) or kind not in REGISTRY:
         raise unknown_kind(kind)
     make = REGISTRY[kind].factory
     hints = typing.get_type_hints(inspect.unwrap(make))
@@ -77,6 +77,6 @@ def validation_errors(event: Any, kind: str | None = None) -> list[str]:
         kind = detect_event_type(event)
         if kind is None:
             return ["could not detect the event kind; pass kind= (see 'pytest-lambda events')"]
-    if kind not in REGISTRY:
+    if not isinstance(kind, str) or kind not in REGISTRY:
         raise unknown_kind(kind)
     return messages(event, kind)

@@ -7,17 +7,23 @@ freezegun and time-machine freeze the events a test builds.
 from __future__ import annotations
 
 import base64
+import collections.abc
 import functools
 import hashlib
 import inspect
 import json
 import os
+import reprlib
 import time
+import types
+import typing
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ParamSpec, TypeVar
+
+from ..errors import HarnessError
 
 Event = dict[str, Any]
 Schema = dict[str, Any]
@@ -120,31 +126,101 @@ def accepted_keywords(func: Callable[..., Any]) -> list[str]:
     ]
 
 
+class EventArgumentError(HarnessError, TypeError):
+    """An event factory, `load_event` or `validate_event` was given an argument it does not
+    take, or one of the wrong type (a TypeError too, as Python's own would be)."""
+
+
+_short = reprlib.Repr()
+_short.maxstring = 40
+_short.maxother = 40
+
+
+def short_repr(value: Any) -> str:
+    return _short.repr(value)
+
+
 def check_keywords(name: str, given: Mapping[str, Any], accepted: list[str]) -> None:
     unknown = sorted(set(given) - set(accepted))
     if unknown:
-        raise TypeError(
+        raise EventArgumentError(
             f"{name}() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
             f"accepted: {', '.join(accepted)}"
         )
 
 
 def factory(func: Callable[P, R]) -> Callable[P, R]:
-    """Mark an event factory: an unknown keyword raises a TypeError listing the accepted ones.
+    """Mark an event factory: an unknown keyword, or an argument whose type is not the
+    one its annotation names, raises EventArgumentError (a HarnessError and a TypeError)
+    naming the argument, the value and the type expected; unknown keywords list the
+    accepted ones.
 
-    Python's own message names only the offender; users generating events from a CLI or a
-    fixture need the full list to fix the call.
+    Python's own message names only the offender, or fails deep inside the factory; users
+    generating events from a CLI or a fixture need to know what to fix.
     """
     accepted = accepted_keywords(func)
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if args:
-            raise TypeError(f"{func.__name__}() takes keyword arguments only")
+            raise EventArgumentError(f"{func.__name__}() takes keyword arguments only")
         check_keywords(func.__name__, kwargs, accepted)
+        hints = _hints(func)
+        for name, value in kwargs.items():
+            hint = hints.get(name, Any)
+            if not conforms(value, hint):
+                expected = func.__annotations__.get(name, hint)
+                raise EventArgumentError(
+                    f"{func.__name__}(): {name} takes {expected}, got "
+                    f"{type(value).__name__} {short_repr(value)}"
+                )
         return func(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _hints(func: Callable[..., Any]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except (NameError, TypeError):
+        return {}
+
+
+_SEQUENCES = (list, tuple, collections.abc.Sequence, collections.abc.Iterable)
+_MAPPINGS = (dict, collections.abc.Mapping, collections.abc.MutableMapping)
+
+
+def conforms(value: Any, hint: Any) -> bool:
+    """Whether `value` is of the type the annotation `hint` names (the forms the factories
+    use: classes, unions, Literal, lists, sequences, mappings; any other form passes)."""
+    if hint is Any or hint is object:
+        return True
+    if hint is None or hint is type(None):
+        return value is None
+    origin = typing.get_origin(hint)
+    arguments = typing.get_args(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(conforms(value, argument) for argument in arguments)
+    if origin is typing.Literal:
+        return value in arguments
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in _SEQUENCES:
+        if not isinstance(value, list | tuple):
+            return False
+        item = arguments[0] if arguments else Any
+        return all(conforms(element, item) for element in value)
+    if origin in _MAPPINGS:
+        if not isinstance(value, Mapping):
+            return False
+        key, item = arguments if len(arguments) == 2 else (Any, Any)
+        return all(conforms(k, key) and conforms(v, item) for k, v in value.items())
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
 
 
 # -- registry --------------------------------------------------------------------------------

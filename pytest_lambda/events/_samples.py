@@ -13,7 +13,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._core import REGISTRY, Kind, Variant, accepted_keywords, check_keywords
+from ._core import (
+    REGISTRY,
+    EventArgumentError,
+    Kind,
+    Variant,
+    accepted_keywords,
+    check_keywords,
+    short_repr,
+)
 from ._validate import UnknownEventError
 
 VARIANT_SEPARATOR = "--"
@@ -44,6 +52,11 @@ def sample_names() -> list[str]:
 
 
 def resolve(name: str) -> tuple[Kind, Variant | None]:
+    if not isinstance(name, str):
+        raise EventArgumentError(
+            f"an event is named by a string like 's3-put' or 'sqs--fifo', got "
+            f"{type(name).__name__} {short_repr(name)}; 'pytest-lambda events' lists them"
+        )
     kind_name, _, variant_name = name.partition(VARIANT_SEPARATOR)
     kind = REGISTRY.get(kind_name)
     if kind is not None:

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..errors import HarnessError
-from ._core import REGISTRY, Schema
+from ._core import REGISTRY, EventArgumentError, Schema, short_repr
 from ._schema import document
 
 
@@ -51,9 +51,14 @@ def json_path(parts: Iterable[str | int]) -> str:
     return path
 
 
-def unknown_kind(name: str) -> UnknownEventError:
+def unknown_kind(name: str) -> HarnessError:
     import difflib
 
+    if not isinstance(name, str):
+        return EventArgumentError(
+            f"an event kind is a string like 's3-put', got {type(name).__name__} "
+            f"{short_repr(name)}; 'pytest-lambda events' lists them"
+        )
     close = difflib.get_close_matches(name, list(REGISTRY), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ";"
     return UnknownEventError(
@@ -63,7 +68,7 @@ def unknown_kind(name: str) -> UnknownEventError:
 
 def schema_for(kind: str) -> Schema:
     """The JSON Schema (Draft 2020-12) of a kind, as a fresh dict."""
-    if kind not in REGISTRY:
+    if not isinstance(kind, str) or kind not in REGISTRY:
         raise unknown_kind(kind)
     spec = REGISTRY[kind]
     return document(kind, spec.description, spec.schema)

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -109,6 +110,30 @@ def test_exit_during_init_is_a_runtime_exit(make_function) -> None:
         ),
     }
     assert "Error Type: Runtime.ExitError" in invocation.logs
+
+
+def test_a_worker_reaped_before_its_hello_is_read_is_still_its_environments(
+    make_function, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A runtime that exits at import may be gone, reaped by the zygote, by the time the
+    # test process reads its Hello: the zygote's report of its end proves it was a worker.
+    from pytest_lambda.environments.process import environment
+
+    real_parent_of = environment.memory.parent_of
+
+    def parent_of_once_reaped(pid: int) -> int:
+        deadline = time.monotonic() + 5
+        while os.path.exists(f"/proc/{pid}"):
+            assert time.monotonic() < deadline, "the worker was never reaped"
+            time.sleep(0.01)
+        return real_parent_of(pid)
+
+    monkeypatch.setattr(environment.memory, "parent_of", parent_of_once_reaped)
+    invocation = make_function("exit_at_init.handler").invoke({})
+    assert invocation.assert_error(ErrorKind.EXIT).message.endswith(
+        "Runtime exited with error: exit status 4"
+    )
+    assert "malformed" not in invocation.logs
 
 
 def test_preload_imports_modules_in_the_fork_server(make_function) -> None:

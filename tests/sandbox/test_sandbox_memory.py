@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +73,39 @@ def test_an_absurd_allocation_fails_without_touching_the_host(make_function) -> 
     # Refused by the address-space safety net, as Lambda's kernel refuses it: MemoryError.
     invocation.assert_error("MemoryError")
     assert invocation.max_memory_used_mb < 128
+
+
+PAGEMAP = Path(__file__).parent / "pagemap.py"
+
+
+def charged_mb(pid: int) -> float:
+    """The tree's memory measured by a plain subprocess, each physical page once."""
+    result = subprocess.run(
+        [sys.executable, str(PAGEMAP), str(pid)], capture_output=True, text=True, check=True
+    )
+    if result.stdout.strip() == "unreadable":
+        pytest.skip("page frame numbers are hidden from this user (they need CAP_SYS_ADMIN)")
+    return int(result.stdout) / 1024
+
+
+@pytest.mark.parametrize(
+    ("handler", "event"),
+    [
+        ("forker.idle_children", {"count": 0}),
+        ("forker.idle_children", {"count": 2}),
+        ("forker.idle_children", {"count": 8}),
+        ("forker.pool", {"count": 8}),
+        ("forker.sleeps", {"count": 60}),
+        ("forker.shared_by_grandchildren", {"mb": 100, "count": 4}),
+    ],
+)
+def test_max_memory_used_counts_each_page_once(make_function, handler: str, event) -> None:
+    """Children cost what they add, as a cgroup charges them; the figure is within a few MB
+    of the tree's pages counted once (the runtime's pages it shares with the fork server
+    count fully, as a runtime started in its cgroup would have them)."""
+    function = make_function(handler, memory_mb=256 if event.get("mb") else 128, timeout_s=30)
+    invocation = function.invoke(event)
+    worker = invocation.assert_ok()
+    # Measured while the environment is frozen: its pages do not change.
+    charged = charged_mb(worker)
+    assert charged - 2 <= invocation.max_memory_used_mb <= charged * 1.25 + 4, charged

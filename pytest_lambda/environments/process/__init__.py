@@ -8,8 +8,10 @@ back to inline environments with a warning (see `supported()`).
 - environment.py: ProcessEnvironment, the test process's side of one worker;
 - server.py and zygote.py: the fork server, seen from the test process and from inside;
 - worker.py: what a forked worker does (set up, run the hooks, Init, serve requests);
-- channel.py: the messages between the two ends; memory.py: the process tree's memory;
-- registry.py: what a session owns (preload setting, fork servers, live environments).
+- channel.py: the messages between the two ends (the worker's checked, never unpickled);
+- containment.py: which processes belong to an environment (cgroups, else the process
+  tree), frozen and killed together; memory.py: their memory, each page counted once;
+- registry.py: what a session owns (settings, fork servers, cgroups, live environments).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import os
 import socket
 import sys
 
-MEMORY_MECHANISM = "rss-monitor"
+# The worker's resident set plus its other processes' proportional share (memory.py).
+MEMORY_MECHANISM = "pss-monitor"
 
 
 def supported() -> bool:

@@ -1,11 +1,15 @@
 """ProcessEnvironment: an execution environment in a worker process, seen from the test.
 
 The parent side of the protocol: it asks the fork server for a worker, sends it requests,
-and while each runs it waits on the worker's socket and log pipe with a short tick, so
-that the deadline and the memory ceiling are enforced from outside the worker: at the
-deadline, or over the ceiling, the worker's process group is killed whatever it is doing.
-Between requests the group is stopped (SIGSTOP), as Lambda freezes an environment: nothing
-a handler left running can use CPU or memory until the next request thaws it.
+and while each runs it waits on the worker's socket, its log pipe and its pidfd with a
+short tick, so that the deadline and the memory ceiling are enforced from outside the
+worker: at the deadline, or over the ceiling, the environment's processes are killed
+whatever they are doing. Nothing the worker sends is trusted (channel.py): a read never
+blocks past the request's deadline (plus a short grace for a message already arriving),
+and a malformed message ends the runtime as a crash would. Between requests the
+environment's processes are frozen, as Lambda freezes an environment: nothing a handler
+left running can use CPU or memory until the next request thaws it. Which processes those
+are, however they detached, is containment.py's business; their memory, memory.py's.
 """
 
 from __future__ import annotations
@@ -25,23 +29,26 @@ from ... import frozen_time
 from ..._clock import elapsed_ms, monotonic
 from ...config import FunctionConfig
 from ...errors import ErrorKind, HarnessError, LambdaError
-from ...logs import RecordReader
+from ...logs import LogRecord, RecordReader
 from ...patching import Patch, for_transport
 from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest
 from ...session import Session
 from ...variables import function_variables, new_trace_id
 from ..shared import PrivateTmp, lost, timed_out
 from . import memory
-from .channel import receive_message, send_message
+from .channel import MessageReader, ProtocolError, encode_pickled
+from .containment import CgroupGroup, Group, TreeGroup
 from .registry import sandbox
 from .worker import Close, Hello, Invoke, WorkerSpec
 
-# How often the tree's memory is read while a request runs: bounds how far past the
-# ceiling a handler can get (a few MB at the rate a process can touch memory).
-MEMORY_TICK_S = 0.001
+# How often the environment's memory is read while a request runs: bounds how far past
+# the ceiling a handler can get (a few MB at the rate a process can touch memory).
+MEMORY_TICK_S = memory.TICK_S
 # RLIMIT_AS above the ceiling: a safety net so that a huge request fails fast; the real
 # ceiling is enforced on resident memory (threads and mmaps reserve address space freely).
 ADDRESS_SPACE_MARGIN_MB = 4096
+# A message that has begun to arrive by the deadline gets this long to arrive whole.
+READ_GRACE_S = 0.05
 _EXIT_STATUS_WAIT_S = 2.0
 _CLOSE_WAIT_S = 5.0
 _LOG_READ_BYTES = 1 << 20
@@ -97,23 +104,20 @@ _OUT_OF_MEMORY = _Ended("out of memory")
 _EXITED = _Ended("exited")
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL the worker's process group and every descendant (some may have left it)."""
-    below = memory.descendants(pid)
-    with contextlib.suppress(OSError):
-        os.killpg(pid, signal.SIGKILL)
-    for target in (pid, *below):
-        with contextlib.suppress(OSError):
-            os.kill(target, signal.SIGKILL)
-
-
-def _discard(pid: int, sock: socket.socket, log_fd: int) -> None:
-    """Last resort for an environment nobody closed (finalizer; must not reference it)."""
+def _discard(group: Group, pid: int, sock: socket.socket, log_fd: int, pidfd: int) -> None:
+    """Last resort for a runtime nobody ended (finalizer; must not reference it)."""
     if pid:
-        _kill_tree(pid)
+        group.kill(pid)
     sock.close()
-    with contextlib.suppress(OSError):
-        os.close(log_fd)
+    for fd in (log_fd, pidfd):
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _release(group: Group) -> None:
+    """Last resort for an environment nobody closed: its cgroups."""
+    group.remove()
 
 
 def _close_all(fds: list[int]) -> None:
@@ -124,8 +128,9 @@ def _close_all(fds: list[int]) -> None:
 
 
 class ProcessEnvironment:
-    """One Lambda execution environment: its /tmp, and the worker process that runs its
-    runtime (started again, in the same environment, after the runtime is lost)."""
+    """One Lambda execution environment: its /tmp, its group of processes, and the worker
+    process that runs its runtime (started again, in the same environment, after the
+    runtime is lost)."""
 
     # Each request runs in the worker: environments serve requests side by side.
     shares_process: ClassVar[bool] = False
@@ -138,6 +143,8 @@ class ProcessEnvironment:
         self._tmp = PrivateTmp(self, config.function_name, parent=self._server.tmp_root)
         self.tmp_dir = self._tmp.path
         self._token = os.urandom(16)
+        self._group = self._sandbox.new_group()
+        weakref.finalize(self, _release, self._group)
         self._spec = WorkerSpec(
             handler=config.handler,
             code_dir=str(config.code_path),
@@ -148,6 +155,7 @@ class ProcessEnvironment:
             log_token=self._token,
             tmp_dir=self.tmp_dir,
             ephemeral_storage_mb=config.ephemeral_storage_mb,
+            cgroups=self._group.join_paths,
         )
         self._limit_kb = config.memory_mb * 1024
         # The namespaces a limited /tmp lives in, kept open so that a restarted runtime
@@ -156,18 +164,22 @@ class ProcessEnvironment:
         weakref.finalize(self, _close_all, self._namespace_fds)
         self.tmp_limited = False
         self.pid = 0
+        self._pidfd = -1
         self.alive = True
         self.needs_init = True
         self._log_open = False
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._sandbox.track(self)
 
+    @property
+    def containment(self) -> str:
+        """How this environment's processes are kept together (containment.py)."""
+        return self._group.mechanism
+
     def _spawn(self, patches: tuple[Patch, ...]) -> None:
         """Start the runtime's worker process: its Init runs on the test's clock as it is
         now, with the function's patches as they are now in place as modules load."""
-        spec = replace(
-            self._spec, patches=for_transport(patches), clock=frozen_time.capture()
-        )
+        spec = replace(self._spec, patches=for_transport(patches), clock=frozen_time.capture())
         if self._namespace_fds:
             paths = [f"/proc/{os.getpid()}/fd/{fd}" for fd in self._namespace_fds]
             user = paths[0] if len(paths) == 2 else None
@@ -178,18 +190,24 @@ class ProcessEnvironment:
         except OSError as e:
             self.close()
             raise HarnessError(f"could not start an execution environment: {e}") from e
+        self._sock.setblocking(False)
         os.set_blocking(self._log_fd, False)
         self._poller = select.poll()
         self._poller.register(self._sock.fileno(), select.POLLIN)
         self._poller.register(self._log_fd, select.POLLIN)
         self._log_open = True
         self._reader = RecordReader(self._token)
+        self._messages = MessageReader()
+        self._notes: list[str] = []
         self.pid = 0
-        self._memory: memory.TreeMemory | None = None
+        self._pidfd = -1
+        self._memory: memory.EnvironmentMemory | None = None
         self._coverage = False
         self._frozen = False
         self._out_of_memory = False
-        self._finalizer = weakref.finalize(self, _discard, 0, self._sock, self._log_fd)
+        self._finalizer = weakref.finalize(
+            self, _discard, self._group, 0, self._sock, self._log_fd, -1
+        )
 
     def init(
         self, request_id: str, timeout_s: float, patches: tuple[Patch, ...] = ()
@@ -200,8 +218,7 @@ class ProcessEnvironment:
         self._spawn(patches)
         deadline = self._started + timeout_s
         hello = self._wait(deadline)
-        if isinstance(hello, Hello):
-            self._adopt(hello)
+        if isinstance(hello, Hello) and self._adopt(hello):
             outcome = self._wait(deadline)
             if isinstance(outcome, InitOutcome):
                 if outcome.error is not None:
@@ -209,27 +226,56 @@ class ProcessEnvironment:
                     self._end_worker()
                 else:
                     self._after_request()
-                return replace(outcome, records=self._reader.end_phase("init"))
+                return replace(outcome, records=self._records("init"))
         else:
-            outcome = hello
-        assert isinstance(outcome, _Ended)
+            # A Hello that was not adopted has ended the runtime already.
+            outcome = _EXITED if isinstance(hello, Hello) else hello
+        if not isinstance(outcome, _Ended):
+            outcome = self._malformed(f"{type(outcome).__name__} where the harness expected none")
         error = self._init_failure(outcome, request_id, timeout_s)
         return InitOutcome(
             elapsed_ms(self._started),
             error,
-            self._reader.end_phase("init"),
+            self._records("init"),
             timed_out=outcome is _TIMED_OUT,
         )
 
-    def _adopt(self, hello: Hello) -> None:
-        self.pid = hello.pid
+    def _adopt(self, hello: Hello) -> bool:
+        """Take the worker's word for its pid once the system confirms it: a child of the
+        fork server. False (the runtime is ended) if it is not."""
+        pid = hello.pid
+        parent = memory.parent_of(pid) if pid > 0 else -1
+        # A worker that ends at once (sys.exit at import) may be reaped before its Hello
+        # is read: then the zygote's report of its end is the proof.
+        if parent != self._server.pid and not (
+            parent == 0 and self._server.reaped(pid, _EXIT_STATUS_WAIT_S)
+        ):
+            self._malformed(f"a Hello naming process {pid}, not a worker of the fork server")
+            return False
+        try:
+            self._pidfd = os.pidfd_open(pid)
+        except OSError:
+            self._pidfd = -1
+        else:
+            self._poller.register(self._pidfd, select.POLLIN)
+        self.pid = pid
         self._coverage = hello.coverage
-        self._memory = memory.TreeMemory(hello.pid)
+        if isinstance(self._group, CgroupGroup) and not hello.in_cgroups:
+            # The worker could not join its cgroups: it made itself a subreaper instead.
+            # (The cgroups are removed with the environment.)
+            weakref.finalize(self, _release, self._group)
+            self._group = TreeGroup()
+        group = self._group
+        self._memory = memory.EnvironmentMemory(
+            pid, lambda: group.members(pid), group.memory_usage_kb
+        )
         # The baseline, in case the worker dies before any request completes.
         self._memory.update_peak()
         if self._finalizer is not None:
             self._finalizer.detach()
-        self._finalizer = weakref.finalize(self, _discard, self.pid, self._sock, self._log_fd)
+        self._finalizer = weakref.finalize(
+            self, _discard, self._group, pid, self._sock, self._log_fd, self._pidfd
+        )
         if hello.tmp_limited and not self._namespace_fds:
             self.tmp_limited = True
             kinds = ("user", "mnt") if hello.user_namespace else ("mnt",)
@@ -241,6 +287,7 @@ class ProcessEnvironment:
             except OSError:
                 _close_all(opened)
             self._namespace_fds.extend(opened)
+        return True
 
     def _init_failure(self, ended: _Ended, request_id: str, timeout_s: float) -> LambdaError:
         if ended is _TIMED_OUT:
@@ -262,38 +309,38 @@ class ProcessEnvironment:
             raise HarnessError("the runtime must run Init before it serves a request")
         started = monotonic()
         remaining_ms = request.deadline_ms - int(time.time() * 1000)
+        deadline = started + max(remaining_ms, 0) / 1000
         self._thaw()
-        try:
-            send_message(
-                self._sock,
-                Invoke(
-                    replace(request, patches=for_transport(request.patches))
-                    if request.patches
-                    else request,
-                    remaining_ms,
-                    new_trace_id(),
-                    frozen_time.capture(),
-                ),
+        frame = encode_pickled(
+            Invoke(
+                replace(request, patches=for_transport(request.patches))
+                if request.patches
+                else request,
+                remaining_ms,
+                new_trace_id(),
+                frozen_time.capture(),
             )
-        except OSError:
-            reply: InvokeOutcome | _Ended = _EXITED
-        else:
-            reply = self._wait(started + max(remaining_ms, 0) / 1000)
+        )
+        reply = self._send(frame, deadline)
+        if reply is None:
+            reply = self._wait(deadline)
         if isinstance(reply, InvokeOutcome):
             self._after_request()
-            reply.records = self._reader.end_phase("invoke")
+            reply.records = self._records("invoke")
             return reply
+        if not isinstance(reply, _Ended):
+            reply = self._malformed(f"{type(reply).__name__} where the harness expected none")
         duration = elapsed_ms(started)
         if reply is _TIMED_OUT:
             self._end_worker()
-            records = self._reader.end_phase("invoke")
+            records = self._records("invoke")
             return timed_out(request, self.config.timeout_s, records, duration)
         if reply is _OUT_OF_MEMORY:
             self._end_worker()
             error = LambdaError.out_of_memory(request.request_id)
         else:
             error = LambdaError.runtime_exit(request.request_id, self._exit_detail())
-        return lost(error, self._reader.end_phase("invoke"), duration)
+        return lost(error, self._records("invoke"), duration)
 
     def max_memory_used_mb(self) -> int:
         if self._out_of_memory:
@@ -311,34 +358,45 @@ class ProcessEnvironment:
         self.alive = False
         _close_all(self._namespace_fds)
         self._tmp.remove()
+        self._group.remove()
         self._sandbox.untrack(self)
 
     def _close_gracefully(self) -> None:
         """Let the worker save its coverage data, then wait (briefly) for it to exit."""
         self._thaw()
         with contextlib.suppress(OSError):
-            send_message(self._sock, Close())
             self._sock.settimeout(_CLOSE_WAIT_S)
+            self._sock.sendall(encode_pickled(Close()))
             while self._sock.recv(1 << 16):
                 pass
 
     def _end_worker(self, *, reaped: bool = False) -> None:
-        """Kill the worker (unless the zygote has reaped it already: its pid may be
-        another process's by now) and close its channels; the next request starts a new
-        one in this environment, which keeps its /tmp."""
+        """Kill the environment's processes (the worker too, unless the zygote has reaped
+        it already: its pid may be another process's by now) and close the runtime's
+        channels; the next request starts a new one in this environment, which keeps its
+        /tmp."""
         self.needs_init = True
         finalizer, self._finalizer = self._finalizer, None
         if finalizer is not None and finalizer.alive:
             if reaped:
-                _, _, (_, sock, log_fd), _ = finalizer.detach()  # type: ignore[misc]
-                _discard(0, sock, log_fd)
+                _, _, (group, _, sock, log_fd, pidfd), _ = finalizer.detach()  # type: ignore[misc]
+                # A cgroup's members are killed whatever became of the worker; a tree's
+                # orphans, by the fork server as it reaped the worker.
+                _discard(group, 0, sock, log_fd, pidfd)
+                if isinstance(group, CgroupGroup):
+                    group.kill(0)
             else:
+                if self.pid and self._memory is not None:
+                    # The monitor's last reading stands for the children: reading them
+                    # again would make a timeout later by what it costs.
+                    self._memory.update_peak()
                 if self.pid:
-                    self._update_peak()
                     self._server.forget(self.pid)
                 finalizer()
+        self._frozen = False
         self._log_open = False
         self.pid = 0
+        self._pidfd = -1
 
     def _exit_detail(self) -> str:
         """How the worker ended, from the zygote, which reaped it."""
@@ -348,11 +406,51 @@ class ProcessEnvironment:
             status = self._server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
             if status is None:
                 # Its socket is closed but it lives on (or the zygote is gone): end it.
-                _kill_tree(pid)
+                self._group.kill(pid)
                 status = self._server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
         self._drain_logs(until_eof=True)
         self._end_worker(reaped=status is not None)
         return exit_detail(status) if status is not None else "signal: killed"
+
+    def _malformed(self, reason: str) -> _Ended:
+        """The worker sent what the harness never sends: its processes are killed, and the
+        runtime ends as a crash would (Runtime.ExitError, `signal: killed`)."""
+        self._notes.append(
+            f"[pytest-lambda] the runtime sent a malformed message to the harness ({reason}); "
+            "its environment's processes were killed"
+        )
+        if self.pid:
+            self._group.kill(self.pid)
+        elif self._finalizer is not None and self._finalizer.alive:
+            self._finalizer()
+            self._finalizer = None
+        return _EXITED
+
+    def _send(self, frame: bytes, deadline: float) -> _Ended | None:
+        """Send a request, never blocked past the deadline by a worker that does not read."""
+        view = memoryview(frame)
+        while view:
+            try:
+                view = view[self._sock.send(view) :]
+                continue
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                return _EXITED
+            now = monotonic()
+            if now >= deadline:
+                self._drain_logs()
+                return _TIMED_OUT
+            self._drain_logs()
+            ready = select.select(
+                [self._pidfd] if self._pidfd >= 0 else [],
+                [self._sock],
+                [],
+                min(deadline - now, MEMORY_TICK_S * 10),
+            )
+            if ready[0]:
+                return _EXITED
+        return None
 
     def _wait(self, deadline: float) -> Any:
         """The worker's next message, or why there will not be one (_Ended)."""
@@ -360,31 +458,46 @@ class ProcessEnvironment:
         next_check = monotonic() + MEMORY_TICK_S
         while True:
             now = monotonic()
-            if now >= deadline:
+            if now >= deadline and not (self._messages.partial and now < deadline + READ_GRACE_S):
                 self._drain_logs()
                 return _TIMED_OUT
-            timeout_s = deadline - now
+            timeout_s = max(deadline - now, 0.0) or READ_GRACE_S
             if self._memory is not None:
                 timeout_s = min(timeout_s, max(next_check - now, 0.0))
-            timeout_ms = timeout_s * 1000
-            for fd, _ in self._poller.poll(timeout_ms):
-                if fd == self._log_fd:
-                    self._drain_logs()
-                elif fd == sock_fd:
-                    self._drain_logs()
-                    try:
-                        return receive_message(self._sock)
-                    except (EOFError, OSError):
-                        return _EXITED
+            events = dict(self._poller.poll(timeout_s * 1000))
+            if self._log_fd in events:
+                self._drain_logs()
+            if sock_fd in events or self._pidfd in events:
+                self._drain_logs()
+                try:
+                    message = self._messages.read(self._sock)
+                except (EOFError, OSError):
+                    return _EXITED
+                except ProtocolError as e:
+                    return self._malformed(str(e))
+                if message is not None:
+                    return message
+                if self._pidfd in events:
+                    # The worker is gone; a child that kept its socket may never close it.
+                    return _EXITED
             if self._memory is not None and monotonic() >= next_check:
                 next_check = monotonic() + MEMORY_TICK_S
-                if self._memory.current_kb() > self._limit_kb:
+                if self._memory.current_kb(self._limit_kb) > self._limit_kb:
                     self._out_of_memory = True
                     self._drain_logs()
                     return _OUT_OF_MEMORY
 
+    def _records(self, phase: Any) -> list[LogRecord]:
+        records = self._reader.end_phase(phase)
+        if self._notes:
+            records.extend(LogRecord(note, "function", phase) for note in self._notes)
+            self._notes = []
+        return records
+
     def _after_request(self) -> None:
         self._update_peak()
+        if self._memory is not None:
+            self._memory.note_shared_outside()
         self._freeze()
 
     def _update_peak(self) -> None:
@@ -393,14 +506,15 @@ class ProcessEnvironment:
             self._memory.update_peak()
 
     def _freeze(self) -> None:
-        with contextlib.suppress(OSError):
-            os.killpg(self.pid, signal.SIGSTOP)
-            self._frozen = True
+        if self.pid:
+            with contextlib.suppress(OSError):
+                self._group.freeze(self.pid)
+                self._frozen = True
 
     def _thaw(self) -> None:
         if self._frozen:
             with contextlib.suppress(OSError):
-                os.killpg(self.pid, signal.SIGCONT)
+                self._group.thaw(self.pid)
             self._frozen = False
 
     def _drain_logs(self, *, until_eof: bool = False) -> None:

@@ -1,21 +1,45 @@
-"""Memory of an execution environment: the worker's process tree, read from /proc.
+"""Memory of an execution environment, counted once per page, as Lambda's cgroup counts it.
 
-Lambda counts an environment's memory with a cgroup. A cgroup is not something a test
-run can count on (containers rarely delegate the memory controller, and cgroup v1 hosts
-have none to give), so the parent measures the tree itself while a request runs:
+Lambda charges an environment's cgroup for each page its processes use, once, however
+many of them map it: a child forked from the runtime costs what it writes, not a copy of
+the runtime. What a cgroup would charge here is not what the kernel's cgroups charge the
+worker: the worker is forked from the fork server, and the pages it inherited are charged
+to the cgroup of whoever touched them first (the test process's). So the environment's
+memory is measured from /proc, per process, in the terms Lambda's model gives:
 
-- the ceiling is enforced on the tree's current resident memory (statm, cheap enough
-  to read every millisecond), and the environment is killed when it goes over;
-- Max Memory Used is the kernel's own high-water mark of the worker (VmHWM, exact, the
-  whole lifetime of the environment like the cgroup's peak) plus the largest sum of
-  high-water marks seen across the worker's descendants.
+- the **worker** (the runtime) counts its whole resident set, as a runtime started in its
+  cgroup would (`statm`, cheap enough to read every millisecond; its peak is the kernel's
+  own high-water mark, `VmHWM`);
+- every **other process** of the environment (found by containment.py, however it
+  detached) counts its proportional share of each page it maps (PSS, from
+  `smaps_rollup`): a page shared by the environment's processes is counted once among
+  them. The worker's own share moves to its children as they map its pages; what the
+  worker shared with processes outside the environment when it had no children (the fork
+  server's pages, its `RSS - PSS` then) is added back, so that those pages stay counted
+  once too.
+
+With no other process, the figure is the worker's RSS, exactly as before; with children,
+`smaps_rollup` costs tens to hundreds of microseconds a process, so those full readings
+are spaced by a tick that adapts to their cost (the monitor uses at most about a fifth of
+a core), and, where the environment has a memory cgroup, its usage (one read) is the
+early warning in between: a full reading is taken at once when the cgroup's charge grew
+by more than the room left under the ceiling.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+# The shortest gap between two readings of the environment's memory.
+TICK_S = 0.001
+# A full reading (every process's smaps_rollup) waits at least this many times what the
+# last one cost, so that the monitor uses at most about a fifth of a core.
+_COST_FACTOR = 4
+# The worker's sharing with processes outside the environment is read again when older.
+_SHARED_REFRESH_S = 1.0
 
 
 def _read(path: str) -> str | None:
@@ -42,7 +66,7 @@ def children(pid: int) -> list[int]:
 
 
 def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (children, grandchildren, ...)."""
+    """Every process below `pid`, each after its parent."""
     found: list[int] = []
     pending = children(pid)
     while pending:
@@ -50,6 +74,14 @@ def descendants(pid: int) -> list[int]:
         found.append(child)
         pending.extend(children(child))
     return found
+
+
+def parent_of(pid: int) -> int:
+    """The parent of `pid` (0 once it is gone)."""
+    text = _read(f"/proc/{pid}/stat")
+    if not text:
+        return 0
+    return int(text.rsplit(")", 1)[1].split()[1])
 
 
 def resident_kb(pid: int) -> int:
@@ -71,28 +103,99 @@ def peak_kb(pid: int) -> int:
     return 0
 
 
-class TreeMemory:
-    """Samples one worker's process tree; remembers the environment's peak."""
+def rollup_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process, in KiB, from smaps_rollup ((0, 0) once it is gone)."""
+    text = _read(f"/proc/{pid}/smaps_rollup")
+    rss = pss = 0
+    if text:
+        for line in text.splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    return rss, pss
 
-    def __init__(self, root_pid: int) -> None:
-        self.root_pid = root_pid
+
+class EnvironmentMemory:
+    """The memory of one environment: its worker `root` and the other processes that
+    `members` lists (root included); `usage_kb` is the environment's memory cgroup's
+    charge, if it has one. Remembers the peak for Max Memory Used."""
+
+    def __init__(
+        self,
+        root: int,
+        members: Callable[[], list[int]],
+        usage_kb: Callable[[], int | None] | None = None,
+    ) -> None:
+        self.root = root
+        self._members = members
+        self._usage_kb = usage_kb
         self.peak_kb = 0
-        self._descendants_peak_kb = 0
+        # What the children add to the worker's RSS, at the last full reading; the most
+        # they added at any full reading (for the peak).
+        self._added_kb = 0
+        self._most_added_kb = 0
+        self._next_full = 0.0
+        self._usage_at_full: int | None = None
+        # The worker's RSS - PSS with no child: the pages it shares outside.
+        self._shared_outside_kb = 0
+        self._shared_read_at = -_SHARED_REFRESH_S
+        self.note_shared_outside()
 
-    def current_kb(self) -> int:
-        """Resident memory of the whole tree now; notes the descendants' peaks on the way."""
-        total = resident_kb(self.root_pid)
-        below = descendants(self.root_pid)
-        if below:
-            total += sum(resident_kb(pid) for pid in below)
-            self._descendants_peak_kb = max(
-                self._descendants_peak_kb, sum(peak_kb(pid) for pid in below)
-            )
-        return total
+    def note_shared_outside(self) -> None:
+        """Read what the worker shares with processes outside the environment (call when
+        it has no child; cheap to call often: read at most once a second)."""
+        now = time.monotonic()
+        if now - self._shared_read_at < _SHARED_REFRESH_S:
+            return
+        if self._others():
+            return
+        rss, pss = rollup_kb(self.root)
+        if rss:
+            self._shared_outside_kb = rss - pss
+            self._shared_read_at = now
+
+    def _others(self) -> list[int]:
+        return [pid for pid in self._members() if pid != self.root]
+
+    def current_kb(self, limit_kb: int | None = None) -> int:
+        """The environment's memory now: the worker's RSS, plus what its other processes
+        add (read in full when due, or at once when the memory cgroup's charge says the
+        ceiling `limit_kb` may have been passed)."""
+        resident = resident_kb(self.root)
+        others = self._others()
+        if not others:
+            self._added_kb = 0
+            return resident
+        now = time.monotonic()
+        if now >= self._next_full or self._warned(resident, limit_kb):
+            started = time.perf_counter()
+            self._added_kb = self._full_reading(resident, others)
+            cost = time.perf_counter() - started
+            self._next_full = time.monotonic() + max(TICK_S, _COST_FACTOR * cost)
+            self._most_added_kb = max(self._most_added_kb, self._added_kb)
+        return resident + self._added_kb
+
+    def _warned(self, resident_kb: int, limit_kb: int | None) -> bool:
+        if self._usage_kb is None or limit_kb is None:
+            return False
+        usage = self._usage_kb()
+        if usage is None or self._usage_at_full is None:
+            return False
+        return usage - self._usage_at_full > limit_kb - (resident_kb + self._added_kb)
+
+    def _full_reading(self, resident_kb: int, others: list[int]) -> int:
+        if self._usage_kb is not None:
+            self._usage_at_full = self._usage_kb()
+        _, root_pss = rollup_kb(self.root)
+        total = root_pss + self._shared_outside_kb
+        for pid in others:
+            total += rollup_kb(pid)[1]
+        return max(0, total - resident_kb)
 
     def update_peak(self) -> int:
         """Read the worker's high-water mark (call while it is alive); the new peak."""
-        root = peak_kb(self.root_pid)
+        root = peak_kb(self.root)
         if root:
-            self.peak_kb = max(self.peak_kb, root + self._descendants_peak_kb)
+            self.peak_kb = max(self.peak_kb, root + self._most_added_kb)
         return self.peak_kb

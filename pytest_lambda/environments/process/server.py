@@ -15,8 +15,10 @@ import threading
 from pathlib import Path
 
 from ...errors import HarnessError
+from .channel import Exited, ProtocolError, Ready, decode_frame
+from .containment import CGROUPS_VARIABLE
 from .worker import WorkerSpec
-from .zygote import TMP_ROOT_VARIABLE, Exited, Ready
+from .zygote import SESSION_DIR_VARIABLE, TMP_ROOT_VARIABLE
 
 _START_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 5.0
@@ -30,19 +32,31 @@ class ForkServer:
     """One running zygote, owned by the process that started it.
 
     It imports `preload` (the user's setting) and `hook_modules` (those of the session's
-    worker hooks) once, before forking any environment.
+    worker hooks) once, before forking any environment. `session_dir` is the session's
+    directory (where the environments' /tmp go), `cgroups` the session's cgroups: the
+    zygote removes what it can of them as it exits, if the test process cannot any more.
     """
 
-    def __init__(self, preload: tuple[str, ...], hook_modules: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        preload: tuple[str, ...],
+        hook_modules: tuple[str, ...] = (),
+        *,
+        session_dir: str | None = None,
+        cgroups: tuple[str, ...] = (),
+    ) -> None:
         self.preload = preload
         self.hook_modules = hook_modules
         self.owner_pid = os.getpid()
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # Every environment's /tmp lives under this directory, which the zygote removes as
         # it exits: even when the test process is killed and cannot clean up itself.
-        self.tmp_root = tempfile.mkdtemp(prefix="pytest-lambda-")
+        self.tmp_root = tempfile.mkdtemp(prefix="pytest-lambda-", dir=session_dir)
         variables = dict(os.environ)
         variables[TMP_ROOT_VARIABLE] = self.tmp_root
+        variables[CGROUPS_VARIABLE] = os.pathsep.join(cgroups)
+        if session_dir is not None:
+            variables[SESSION_DIR_VARIABLE] = session_dir
         variables["PYTHONPATH"] = os.pathsep.join(
             p for p in (_PACKAGE_PARENT, variables.get("PYTHONPATH", "")) if p
         )
@@ -95,8 +109,14 @@ class ForkServer:
                 f"the fork server of process isolation (python -m {_ZYGOTE_MODULE}) did "
                 f"not start: {detail or 'no output'}; isolation='inline' avoids it"
             )
-        ready = pickle.loads(data)
-        assert isinstance(ready, Ready)
+        try:
+            ready = decode_frame(data)
+        except ProtocolError as e:
+            ready = e
+        if not isinstance(ready, Ready):
+            self._process.kill()
+            self._process.wait()
+            raise HarnessError(f"the fork server of process isolation said {ready!r} at start")
         return ready
 
     def _read_exits(self) -> None:
@@ -107,8 +127,12 @@ class ForkServer:
                 data = b""
             if not data:
                 break
-            exited = pickle.loads(data)
-            assert isinstance(exited, Exited)
+            try:
+                exited = decode_frame(data)
+            except ProtocolError:
+                continue
+            if not isinstance(exited, Exited):
+                continue
             with self._changed:
                 if exited.pid in self._abandoned:
                     self._abandoned.discard(exited.pid)
@@ -125,6 +149,7 @@ class ForkServer:
         log_read, log_write = os.pipe()
         try:
             with self._send_lock:
+                # The spec is the test process's own: pickled (see channel.py).
                 socket.send_fds(
                     self._control,
                     [pickle.dumps(spec, pickle.HIGHEST_PROTOCOL)],
@@ -144,6 +169,13 @@ class ForkServer:
         with self._changed:
             self._changed.wait_for(lambda: pid in self._exits or not self.alive, timeout_s)
             return self._exits.pop(pid, None)
+
+    def reaped(self, pid: int, timeout_s: float) -> bool:
+        """Whether the zygote has reaped its worker `pid` (waiting up to `timeout_s` for
+        the news); the exit status stays for `wait_exit`."""
+        with self._changed:
+            self._changed.wait_for(lambda: pid in self._exits or not self.alive, timeout_s)
+            return pid in self._exits
 
     def forget(self, pid: int) -> None:
         """Nobody will ask how this worker ended (it was killed on purpose)."""

@@ -31,10 +31,11 @@ from ...frozen_time import FrozenClock, frozen
 from ...loader import Handler, load_handler
 from ...patching import Patch, PatchError, PatchSet
 from ...runtime import HandlerRuntime, InvokeRequest, LogSink, exit_status
-from ..shared import patch_failed
-from .channel import receive_message, send_message
+from ..shared import oversized_payload, patch_failed, refuse_oversized, response_too_large
+from .channel import BOOL, INT, receive_pickled, register, send_message
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
 _MS_NOSUID = 0x2
@@ -72,17 +73,33 @@ class WorkerSpec:
     # A runtime restarted in an environment joins the namespaces (user, or None, and mount)
     # its /tmp lives in: paths the test process keeps open for it.
     join_namespaces: tuple[str | None, str] | None = None
+    # The environment's cgroups, which the worker joins first thing, so that every
+    # process it starts is born in them; none, or joining fails: it becomes a child
+    # subreaper instead (containment.py).
+    cgroups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Hello:
-    """The worker's first message: who it is, whether coverage must be saved at close, and
-    whether its /tmp is limited (in a user namespace, or a mount namespace only)."""
+    """The worker's first message (sent before any of the function's code runs): who it
+    is, whether coverage must be saved at close, whether its /tmp is limited (in a user
+    namespace, or a mount namespace only), and whether it joined its cgroups."""
 
     pid: int
     coverage: bool
     tmp_limited: bool = False
     user_namespace: bool = False
+    in_cgroups: bool = False
+
+
+register(
+    Hello,
+    pid=INT,
+    coverage=BOOL,
+    tmp_limited=BOOL,
+    user_namespace=BOOL,
+    in_cgroups=BOOL,
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,19 @@ def remember_interpreter_path() -> None:
     """
     path = sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]
     _INTERPRETER_PATH[:] = [p for p in path if p]
+
+
+def _join_cgroups(paths: tuple[str, ...]) -> bool:
+    """Move this process into the environment's cgroups; else make it the subreaper of
+    everything it starts. Whether it is in its cgroups."""
+    try:
+        for path in paths:
+            _write(os.path.join(path, "cgroup.procs"), "0")
+    except OSError:
+        paths = ()
+    if not paths:
+        _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    return bool(paths)
 
 
 def _die_with_parent(zygote_pid: int) -> None:
@@ -245,6 +275,7 @@ def _save_coverage() -> None:
 
 def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> int:
     """The worker's life; returns its exit status (the caller ends the process with it)."""
+    in_cgroups = _join_cgroups(spec.cgroups)
     os.setsid()
     # First, while nothing else runs in the process (a process joins a user namespace
     # only while it has one thread) and before its working directory is set.
@@ -280,14 +311,19 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
         patches.apply(spec.patches, import_missing=False)
         return load_handler(handler)
 
-    send_message(sock, Hello(os.getpid(), _coverage_active(), tmp_limited, user_namespace))
+    hello = Hello(os.getpid(), _coverage_active(), tmp_limited, user_namespace, in_cgroups)
+    send_message(sock, hello)
     try:
         with frozen(spec.clock):
             init = runtime.init(load)
+        if init.error is not None:
+            size = oversized_payload(init.error.payload)
+            if size is not None:
+                init = replace(init, error=response_too_large(size))
         send_message(sock, init)
         while True:
             try:
-                message: Any = receive_message(sock)
+                message: Any = receive_pickled(sock)
             except EOFError:
                 return 0
             if isinstance(message, Close):
@@ -304,7 +340,8 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
                     outcome = patch_failed(request, e, runtime)
                 else:
                     outcome = runtime.invoke(request)
-            send_message(sock, outcome)
+            # Only the size of what is over the limit crosses to the test process.
+            send_message(sock, refuse_oversized(outcome))
     except SystemExit as e:
         # As in Lambda, sys.exit() in the function ends the runtime: exit handlers run
         # (coverage saves its data there), non-daemon threads are not waited for.

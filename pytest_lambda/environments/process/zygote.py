@@ -9,8 +9,14 @@ becomes the environment. The zygote reaps its children and reports each exit sta
 because the test process, not being their parent, cannot wait for them.
 
 When the control socket reaches EOF (the test process exited, was killed, or its session
-closed) the zygote kills every environment's process group and exits; workers also
-die with the zygote through PR_SET_PDEATHSIG.
+closed) the zygote kills every environment's processes and exits; workers also die with
+the zygote through PR_SET_PDEATHSIG.
+
+It is a child subreaper: a process whose parent exits is re-parented to it (an orphan of
+an environment whose processes are counted by cgroup, or the last processes of a worker
+that died). Those not in one of the session's cgroups (containment.py) belonged to a
+worker that is gone: the zygote kills them as it reaps that worker. What it says to the
+test process (Ready, Exited) is encoded as a worker's messages are (channel.py).
 """
 
 from __future__ import annotations
@@ -26,26 +32,19 @@ import signal
 import socket
 import sys
 import traceback
-from dataclasses import dataclass
 from typing import NoReturn
+
+from .channel import Exited, Ready, encode_message
+from .containment import CGROUPS_VARIABLE, remove_cgroup_tree
+from .memory import children, descendants
 
 _PR_SET_CHILD_SUBREAPER = 36
 # Where the test process keeps the environments' /tmp directories; removed on exit.
 TMP_ROOT_VARIABLE = "PYTEST_LAMBDA_TMP_ROOT"
+# The test process's directory of the session (the fork server's root is inside): removed
+# on exit too if the test process is gone, which cannot remove it itself any more.
+SESSION_DIR_VARIABLE = "PYTEST_LAMBDA_SESSION_DIR"
 _MAX_CONTROL_MESSAGE = 1 << 20
-
-
-@dataclass(frozen=True)
-class Ready:
-    pid: int
-    preload_errors: list[str]
-
-
-@dataclass(frozen=True)
-class Exited:
-    pid: int
-    # The raw wait status, decoded in the test process (exit code or signal).
-    status: int
 
 
 def _preload(modules: list[str]) -> list[str]:
@@ -77,8 +76,9 @@ def _follow_forks_with_coverage() -> None:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, cgroups: list[str]) -> None:
         self.control = control
+        self.cgroups = cgroups
         self.workers: set[int] = set()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
@@ -140,25 +140,61 @@ class Zygote:
                 return
             if pid in self.workers:
                 self.workers.discard(pid)
+                self._kill_strays()
                 self._send(Exited(pid, status))
+
+    def _kill_strays(self) -> None:
+        """Kill the processes re-parented here that belong to no live environment: those
+        of a worker that died (they are in none of the session's cgroups)."""
+        for pid in children(os.getpid()):
+            if pid not in self.workers and not self._in_session_cgroup(pid):
+                _kill_tree(pid)
+
+    def _in_session_cgroup(self, pid: int) -> bool:
+        if not self.cgroups:
+            return False
+        try:
+            with open(f"/proc/{pid}/cgroup") as f:
+                memberships = f.read()
+        except OSError:
+            return True
+        names = [os.path.basename(path) for path in self.cgroups]
+        return any(name in memberships for name in names)
 
     def _send(self, message: object) -> None:
         with contextlib.suppress(OSError):
-            self.control.send(pickle.dumps(message))
+            self.control.send(encode_message(message))
 
     def kill_all(self) -> None:
-        """Kill every environment's process group, and whatever was orphaned onto us."""
-        targets = set(self.workers)
-        with (
-            contextlib.suppress(OSError),
-            open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as f,
-        ):
-            targets.update(int(pid) for pid in f.read().split())
-        for pid in targets:
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        """Kill every environment's processes, and whatever was orphaned onto us."""
+        for directory in self.cgroups:
+            remove_cgroup_tree(directory)
+        # Stopped first, then killed: none can start another process meanwhile.
+        for _ in range(100):
+            targets = [pid for root in children(os.getpid()) for pid in _tree(root)]
+            if not targets:
+                break
+            for pid in targets:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGSTOP)
+            for pid in targets:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            self._reap()
+
+
+def _tree(root: int) -> list[int]:
+    return [root, *descendants(root)]
+
+
+def _kill_tree(root: int) -> None:
+    targets = _tree(root)
+    for pid in targets:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGSTOP)
+    for pid in targets:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def main(argv: list[str]) -> NoReturn:
@@ -175,7 +211,9 @@ def main(argv: list[str]) -> NoReturn:
     preload = [name for name in argv[2:] if name]
     errors = _preload(preload)
     _follow_forks_with_coverage()
-    zygote = Zygote(control)
+    owner = os.getppid()
+    cgroups = [path for path in os.environ.get(CGROUPS_VARIABLE, "").split(os.pathsep) if path]
+    zygote = Zygote(control, cgroups)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     zygote._send(Ready(os.getpid(), errors))
     try:
@@ -185,15 +223,21 @@ def main(argv: list[str]) -> NoReturn:
         tmp_root = os.environ.get(TMP_ROOT_VARIABLE)
         if tmp_root:
             shutil.rmtree(tmp_root, ignore_errors=True)
+        session_dir = os.environ.get(SESSION_DIR_VARIABLE)
+        if session_dir and os.getppid() != owner:
+            # The test process is gone: what it kept in its session directory is left.
+            shutil.rmtree(session_dir, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(session_dir))
         # No exit handlers: the zygote runs no user code, and a coverage data file
         # saved here would arrive after pytest-cov has combined the others.
         os._exit(0)
 
 
 if __name__ == "__main__":
-    # Run from the module under its package name, so that what it pickles (Ready,
-    # Exited) unpickles in the test process; importing the worker imports the runtime,
-    # which is the point of a zygote: everything environments share is imported once.
+    # Run from the module under its package name (its messages are the package's
+    # classes); importing the worker imports the runtime, which is the point of a
+    # zygote: everything environments share is imported once.
     from pytest_lambda.environments.process import worker  # noqa: F401
     from pytest_lambda.environments.process.zygote import main as package_main
 

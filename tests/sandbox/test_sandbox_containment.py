@@ -1,0 +1,121 @@
+"""Every process a handler starts belongs to its environment, however it detaches (a
+double fork, a session of its own): frozen with it between invokes, killed with it at a
+timeout, out of memory, a crash and close, and counted in its memory. Each test runs with
+every containment mechanism this machine offers (cgroups where the kernel lets the test
+process make them, the process tree otherwise)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_lambda import ErrorKind, sandbox
+
+from .conftest import wait_gone
+
+
+@pytest.fixture(params=["cgroup", "process-tree"])
+def containment(request: pytest.FixtureRequest):
+    if request.param == "cgroup" and not sandbox.cgroups_available():
+        pytest.skip("this machine lets the test process make no cgroups")
+    sandbox.configure(containment=request.param)
+    yield request.param
+    sandbox.configure(containment=None)
+
+
+def read_pid(path: Path) -> int:
+    deadline = time.monotonic() + 5
+    while not path.exists() or not path.read_text():
+        assert time.monotonic() < deadline, "the handler never wrote its daemon's pid"
+        time.sleep(0.01)
+    return int(path.read_text())
+
+
+def counted(path: Path) -> int:
+    return int(path.read_bytes() or b"0")
+
+
+def test_the_mechanism_is_reported(containment) -> None:
+    mechanism = sandbox.containment_mechanism()
+    if containment == "cgroup":
+        assert mechanism.startswith("cgroup")
+    else:
+        assert mechanism == "process-tree"
+
+
+def test_a_double_forked_daemon_dies_at_the_timeout(
+    make_function, containment, tmp_path: Path
+) -> None:
+    function = make_function("escape.daemon", timeout_s=1)
+    pid_file = tmp_path / "pid"
+    function.invoke({"linger": 10, "pid_file": str(pid_file)}).assert_timed_out()
+    assert wait_gone(read_pid(pid_file))
+
+
+def test_a_double_forked_daemon_dies_at_close(make_function, containment) -> None:
+    function = make_function("escape.daemon")
+    daemon = function.invoke({}).assert_ok()
+    assert not wait_gone(daemon, timeout_s=0.2)
+    function.close()
+    assert wait_gone(daemon)
+
+
+def test_a_double_forked_daemon_dies_with_a_crash(
+    make_function, containment, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pid"
+    invocation = make_function("escape.daemon").invoke({"exit": 3, "pid_file": str(pid_file)})
+    invocation.assert_error(ErrorKind.EXIT)
+    assert wait_gone(read_pid(pid_file))
+
+
+def test_a_300_mb_daemon_is_out_of_memory(make_function, containment, tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    function = make_function("escape.memory_daemon", memory_mb=128, timeout_s=20)
+    invocation = function.invoke({"mb": 300, "pid_file": str(pid_file)})
+    invocation.assert_error(ErrorKind.OUT_OF_MEMORY)
+    assert "Max Memory Used: 128 MB\t" in invocation.report_line
+    assert wait_gone(read_pid(pid_file))
+
+
+@pytest.mark.parametrize("handler", ["escape.new_session_child", "escape.daemon"])
+def test_detached_processes_are_frozen_between_invokes(
+    make_function, containment, tmp_path: Path, handler: str
+) -> None:
+    counter = tmp_path / "counter"
+    function = make_function(handler)
+    function.invoke({"counter": str(counter), "linger": 0.1}).assert_ok()
+    frozen_at = counted(counter)
+    time.sleep(0.3)
+    # Frozen: not a single count more.
+    assert counted(counter) == frozen_at
+    # Thawed for the next request: it counts while the handler runs.
+    function.invoke({"counter": str(tmp_path / "other"), "linger": 0.1}).assert_ok()
+    assert counted(counter) > frozen_at
+
+
+def test_many_detached_processes_die_with_the_environment(make_function, containment) -> None:
+    function = make_function("escape.many_daemons", timeout_s=10)
+    daemons = function.invoke({"count": 20}).assert_ok()
+    function.close()
+    assert all(wait_gone(pid) for pid in daemons)
+
+
+def test_the_pytest_header_says_how_environments_are_contained(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_it="def test_nothing():\n    pass\n")
+    expected = "cgroup-v*" if sandbox.cgroups_available() else "process-tree"
+    result = pytester.runpytest()
+    result.stdout.no_fnmatch_line("*pytest-lambda: process isolation*")
+    result = pytester.runpytest("-v")
+    result.stdout.fnmatch_lines(
+        [f"pytest-lambda: process isolation: containment {expected}, memory pss-monitor"]
+    )
+    monkeypatch.setenv("PYTEST_LAMBDA_CONTAINMENT", "process-tree")
+    result = pytester.runpytest("-v")
+    result.stdout.fnmatch_lines(
+        ["pytest-lambda: process isolation: containment process-tree, memory pss-monitor"]
+    )
