@@ -5,8 +5,14 @@ FD [MODULE...]`. It imports the harness's runtime and the modules named (those t
 asked to preload, and those of the session's worker hooks; nothing else), then waits on
 its control socket. A spawn request carries the worker's spec and two descriptors (its
 request socket and the write end of its log pipe); the zygote forks, and the child
-becomes the environment. The zygote reaps its children and reports each exit status,
-because the test process, not being their parent, cannot wait for them.
+becomes the environment (a SnapStart snapshot's request carries a third descriptor, the
+control socket it serves restores on). The zygote reaps its children and reports each
+exit status, because the test process, not being their parent, cannot wait for them.
+
+A template request (`TemplateSpec`, with its own control socket) forks a template: a
+child that imports the modules a function's Init imported from site-packages, warms
+them (see inherit.py), and then serves spawn requests on its socket as the zygote does,
+so that environments forked from it inherit those modules.
 
 When the control socket reaches EOF (the test process exited, was killed, or its session
 closed) the zygote kills every environment's process group and exits; workers also
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import importlib
 import os
 import pickle
@@ -26,10 +33,15 @@ import signal
 import socket
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
+from . import inherit
+from .messages import TemplateSpec
+
 _PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_PDEATHSIG = 1
 # Where the test process keeps the environments' /tmp directories; removed on exit.
 TMP_ROOT_VARIABLE = "PYTEST_LAMBDA_TMP_ROOT"
 _MAX_CONTROL_MESSAGE = 1 << 20
@@ -77,8 +89,15 @@ def _follow_forks_with_coverage() -> None:
 
 
 class Zygote:
-    def __init__(self, control: socket.socket) -> None:
+    """Forks a process for each request on its control socket and reports how each ended.
+
+    `become(message, fds)` is what the child does (returns its exit status): the zygote's
+    children become environments or templates; a snapshot's become restored environments.
+    """
+
+    def __init__(self, control: socket.socket, become: Become | None = None) -> None:
         self.control = control
+        self.become = become or _become_environment_or_template
         self.workers: set[int] = set()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
@@ -99,31 +118,29 @@ class Zygote:
 
     def _handle_request(self) -> bool:
         try:
-            data, fds, _, _ = socket.recv_fds(self.control, _MAX_CONTROL_MESSAGE, 2)
+            data, fds, _, _ = socket.recv_fds(self.control, _MAX_CONTROL_MESSAGE, 3)
         except OSError:
             data, fds = b"", []
         if not data:
             return False
-        spec = pickle.loads(data)
+        message = pickle.loads(data)
         pid = os.fork()
         if pid == 0:
-            self._become_worker(spec, fds)
+            self._become_child(message, fds)
         for fd in fds:
             os.close(fd)
         self.workers.add(pid)
         return True
 
-    def _become_worker(self, spec: object, fds: list[int]) -> None:
+    def _become_child(self, message: object, fds: list[int]) -> NoReturn:
         status = 1
         try:
-            from . import worker
-
             self.control.close()
             os.close(self._wake_r)
             os.close(self._wake_w)
-            sock = socket.socket(fileno=fds[0])
-            assert isinstance(spec, worker.WorkerSpec)
-            status = worker.run(spec, sock, fds[1], os.getppid())
+            # The parent's wakeup descriptor is closed here: no signal may write to it.
+            signal.set_wakeup_fd(-1)
+            status = self.become(message, fds)
         except BaseException:
             with contextlib.suppress(BaseException):
                 traceback.print_exc()
@@ -161,6 +178,49 @@ class Zygote:
                 os.kill(pid, signal.SIGKILL)
 
 
+Become = Callable[[object, list[int]], int]
+
+
+def _become_environment_or_template(message: object, fds: list[int]) -> int:
+    """A child of the zygote (or of a template): an environment, a snapshot, or a template."""
+    from . import worker
+
+    parent = os.getppid()
+    if isinstance(message, TemplateSpec):
+        return _serve_as_template(message, socket.socket(fileno=fds[0]), parent)
+    assert isinstance(message, worker.WorkerSpec)
+    sock = socket.socket(fileno=fds[0])
+    snapshot_control = socket.socket(fileno=fds[2]) if len(fds) > 2 else None
+    return worker.run(message, sock, fds[1], parent, snapshot_control, _fork_serve)
+
+
+def _fork_serve(control: socket.socket, become: Become) -> None:
+    """A snapshot's loop: fork a restored environment per request, report their ends."""
+    server = Zygote(control, become)
+    try:
+        server.serve()
+    finally:
+        server.kill_all()
+
+
+def _serve_as_template(spec: TemplateSpec, control: socket.socket, parent: int) -> int:
+    """Import and warm what the spec names, say so, then fork environments from here."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        return 1
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    ready = inherit.become_template(spec)
+    gc.freeze()
+    template = Zygote(control)
+    template._send(ready)
+    try:
+        template.serve()
+    finally:
+        template.kill_all()
+    return 0
+
+
 def main(argv: list[str]) -> NoReturn:
     from . import worker
 
@@ -175,6 +235,9 @@ def main(argv: list[str]) -> NoReturn:
     preload = [name for name in argv[2:] if name]
     errors = _preload(preload)
     _follow_forks_with_coverage()
+    # What is imported now is shared by every fork: out of the collector's sight, so that
+    # a fork's first collection neither walks nor copies it.
+    gc.freeze()
     zygote = Zygote(control)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     zygote._send(Ready(os.getpid(), errors))
