@@ -172,6 +172,8 @@ class LambdaFunction:
         self.invocations: list[Invocation] = []
         # What the test changed in its own process that this function was warned about.
         self._warned_of: set[str] = set()
+        # The test this function last served (see _follow_test).
+        self._tests_seen = current_session().tests_started
         self._configured()
 
     def _configured(self) -> None:
@@ -265,7 +267,21 @@ class LambdaFunction:
             )
         return self._serve_one(bytes(body), context, raw=True)
 
+    def _follow_test(self) -> None:
+        """A function kept across tests (module or session scope) meets each new test's
+        session variables: its warm environments that started with others (another AWS
+        endpoint; an `aws` account then, none now) are discarded, so the next request is a
+        cold start that sees this test's. Asking the session for them registers the
+        function with the test's `aws` (its role policy is enforced there too)."""
+        session = current_session()
+        if session.tests_started == self._tests_seen:
+            return
+        self._tests_seen = session.tests_started
+        overlay = session.overlay_variables(self.config)
+        self._pool.discard_idle(lambda environment: dict(environment.overlay) != overlay)
+
     def _serve_one(self, event: Any, context: LambdaContext | None, *, raw: bool) -> Invocation:
+        self._follow_test()
         slot = self._pool.acquire()
         if self._serial:
             with _PROCESS_STATE:
@@ -297,6 +313,7 @@ class LambdaFunction:
             )
         events = list(events)
         results: list[Invocation] = []
+        self._follow_test()
         for start in range(0, len(events), concurrency):
             wave = events[start : start + concurrency]
             # Claimed in event order before any runs, so which requests are throttled

@@ -278,6 +278,16 @@ class ProcessEnvironment:
             timed_out=outcome is _TIMED_OUT,
         )
 
+    def _invoke_message(self, request: InvokeRequest, remaining_ms: float) -> Invoke:
+        return Invoke(
+            replace(request, patches=for_transport(request.patches))
+            if request.patches
+            else request,
+            int(remaining_ms),
+            new_trace_id(),
+            frozen_time.capture(),
+        )
+
     def _snapshot_key(self) -> tuple[FunctionConfig, frozenset[tuple[str, str]]]:
         """What a snapshot is taken for: the configuration and the variables its Init sees."""
         return self.config, frozenset(self._spec.variables.items())
@@ -385,20 +395,11 @@ class ProcessEnvironment:
         started = monotonic()
         remaining_ms = request.deadline_ms - int(time.time() * 1000)
         self._thaw()
+        reply: InvokeOutcome | _Ended
         try:
-            send_message(
-                self._sock,
-                Invoke(
-                    replace(request, patches=for_transport(request.patches))
-                    if request.patches
-                    else request,
-                    remaining_ms,
-                    new_trace_id(),
-                    frozen_time.capture(),
-                ),
-            )
+            send_message(self._sock, self._invoke_message(request, remaining_ms))
         except OSError:
-            reply: InvokeOutcome | _Ended = _EXITED
+            reply = _EXITED
         else:
             reply = self._wait(started + max(remaining_ms, 0) / 1000)
         if isinstance(reply, InvokeOutcome):

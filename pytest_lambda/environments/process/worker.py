@@ -218,8 +218,14 @@ def _write(path: str, text: str) -> None:
 
 
 def _apply_variables(spec: WorkerSpec) -> None:
-    os.environ.clear()
-    os.environ.update(spec.variables)
+    wanted = spec.variables
+    # Only what differs is unset or set (each one a putenv or unsetenv call).
+    for name in [name for name in os.environ if name not in wanted]:
+        del os.environ[name]
+    current = os.environ
+    for name, value in wanted.items():
+        if current.get(name) != value:
+            current[name] = value
     time.tzset()
     os.chdir(spec.code_dir)
     own = list(dict.fromkeys(spec.sys_path))
@@ -325,6 +331,10 @@ def run(
                 learned = inherit.installed_modules(imported, spec.sys_path)
                 send_message(sock, Learned(learned, models.models))
             send_message(sock, init)
+            if init.error is not None:
+                # The runtime serves nothing after a failed Init (a request sent with the
+                # spawn is dropped); the test process ends it.
+                return _drain(sock)
             return _serve(sock, runtime, patches)
         send_message(sock, init)
         if init.error is not None:
@@ -359,6 +369,15 @@ def _serve(sock: socket.socket, runtime: HandlerRuntime, patches: PatchSet) -> i
             else:
                 outcome = runtime.invoke(request)
         send_message(sock, outcome)
+
+
+def _drain(sock: socket.socket) -> int:
+    """Read and drop messages until the test process closes the channel."""
+    while True:
+        try:
+            receive_message(sock)
+        except EOFError:
+            return 0
 
 
 def _ended(life: Callable[[], int]) -> int:

@@ -45,6 +45,7 @@ _PR_SET_PDEATHSIG = 1
 # Where the test process keeps the environments' /tmp directories; removed on exit.
 TMP_ROOT_VARIABLE = "PYTEST_LAMBDA_TMP_ROOT"
 _MAX_CONTROL_MESSAGE = 1 << 20
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class Zygote:
 
     `become(message, fds)` is what the child does (returns its exit status): the zygote's
     children become environments or templates; a snapshot's become restored environments.
+
+    One child is forked ahead and waits (the standby): a request goes to it, and the next
+    standby is forked while it works, so that a cold start does not wait for a fork.
     """
 
     def __init__(self, control: socket.socket, become: Become | None = None) -> None:
@@ -102,11 +106,13 @@ class Zygote:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         os.set_blocking(self._wake_r, False)
+        self._standby: socket.socket | None = None
 
     def serve(self) -> None:
         signal.set_wakeup_fd(self._wake_w)
         # A no-op handler, so that SIGCHLD reaches the wakeup descriptor.
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        self._fork_standby()
         while True:
             readable, _, _ = select.select([self.control.fileno(), self._wake_r], [], [])
             if self._wake_r in readable:
@@ -123,19 +129,59 @@ class Zygote:
             data, fds = b"", []
         if not data:
             return False
-        message = pickle.loads(data)
+        standby, self._standby = self._standby, None
+        if standby is not None:
+            try:
+                socket.send_fds(standby, [data], fds)
+            except OSError:
+                # The standby is gone (killed from outside): fork as it would have been.
+                standby.close()
+            else:
+                standby.close()
+                for fd in fds:
+                    os.close(fd)
+                self._fork_standby()
+                return True
         pid = os.fork()
         if pid == 0:
-            self._become_child(message, fds)
+            self._become_child(pickle.loads(data), fds)
         for fd in fds:
             os.close(fd)
         self.workers.add(pid)
+        self._fork_standby()
         return True
+
+    def _fork_standby(self) -> None:
+        """Fork the child that serves the next request."""
+        if self._standby is not None:
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            # A waiting child ends with us; the request's own set-up says so again.
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent:
+                os._exit(0)
+            try:
+                data, fds, _, _ = socket.recv_fds(theirs, _MAX_CONTROL_MESSAGE, 3)
+            except OSError:
+                data, fds = b"", []
+            theirs.close()
+            if not data:
+                os._exit(0)
+            self._become_child(pickle.loads(data), fds)
+        theirs.close()
+        self.workers.add(pid)
+        self._standby = ours
 
     def _become_child(self, message: object, fds: list[int]) -> NoReturn:
         status = 1
         try:
             self.control.close()
+            if self._standby is not None:
+                self._standby.close()
             os.close(self._wake_r)
             os.close(self._wake_w)
             # The parent's wakeup descriptor is closed here: no signal may write to it.
@@ -205,11 +251,10 @@ def _fork_serve(control: socket.socket, become: Become) -> None:
 
 def _serve_as_template(spec: TemplateSpec, control: socket.socket, parent: int) -> int:
     """Import and warm what the spec names, say so, then fork environments from here."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         return 1
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     ready = inherit.become_template(spec)
     gc.freeze()
     template = Zygote(control)
@@ -229,9 +274,8 @@ def main(argv: list[str]) -> NoReturn:
     # Ctrl-C reaches the whole terminal process group; the test process decides what
     # happens to environments, not the zygote.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    libc = ctypes.CDLL(None, use_errno=True)
     # Handlers' daemonised grandchildren are re-parented here, so they can be killed too.
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     preload = [name for name in argv[2:] if name]
     errors = _preload(preload)
     _follow_forks_with_coverage()
