@@ -11,6 +11,7 @@ stream (logs.py).
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import logging
 import math
@@ -56,7 +57,7 @@ JSON_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The runtime indents error trace lines with no-break spaces so CloudWatch keeps them.
 _ERROR_INDENT = "\u00a0"
 # Runtimes whose encoder writes UTF-8 as it is; older ones escape every non-ASCII character.
-_UTF8_RUNTIMES = frozenset(
+UTF8_RUNTIMES = frozenset(
     {
         "AWS_Lambda_python3.12",
         "AWS_Lambda_python3.13",
@@ -321,7 +322,7 @@ class ResponseEncoder:
     """
 
     def __init__(self, execution_env: str | None) -> None:
-        self.ensure_ascii = execution_env not in _UTF8_RUNTIMES
+        self.ensure_ascii = execution_env not in UTF8_RUNTIMES
         self._encoder = _RuntimeEncoder(
             use_decimal=False, ensure_ascii=self.ensure_ascii, allow_nan=True
         )
@@ -349,6 +350,13 @@ class ResponseEncoder:
                     request_id=request_id,
                 )
             ) from None
+
+
+@functools.cache
+def response_encoder(execution_env: str | None) -> ResponseEncoder:
+    """The runtime's encoder for its version, built once per process (it keeps no state
+    between responses)."""
+    return ResponseEncoder(execution_env)
 
 
 def _standard_encoder(ensure_ascii: bool, allow_nan: bool = True) -> Callable[[Any], str]:
@@ -576,7 +584,7 @@ class HandlerRuntime:
         self.sink = sink
         self.state = RequestState()
         self.handler: Handler | None = None
-        self.encoder = ResponseEncoder(None)
+        self.encoder = response_encoder(None)
         self.settings = LogSettings({})
 
     def log_handler(self) -> LambdaLogHandler:
@@ -586,7 +594,7 @@ class HandlerRuntime:
     def configure(self) -> None:
         """Read the runtime's settings from its variables, as it does when it starts."""
         environ = os.environ
-        self.encoder = ResponseEncoder(environ.get("AWS_EXECUTION_ENV"))
+        self.encoder = response_encoder(environ.get("AWS_EXECUTION_ENV"))
         self.settings = LogSettings(environ)
         self.sink.json_errors = self.settings.json
 

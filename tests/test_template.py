@@ -1054,5 +1054,9 @@ def test_a_snapstart_property_lambda_refuses(tmp_path: Path, snapstart: str, mes
 
 def test_snapstart_on_an_older_runtime_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, SNAPSTART_TEMPLATE.replace("python3.12", "python3.11"))
-    with pytest.raises(HarnessError, match="snapstart=True needs a python3.12 or later runtime"):
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(HarnessError, match="snapstart=True needs a python3.12 or later runtime"),
+    ):
+        warnings.simplefilter("ignore", TemplateWarning)  # AutoPublishAlias
         FunctionConfig.from_template(path, "SnapOn")

@@ -107,6 +107,8 @@ class ModelTracker:
     def _wrap(self, loaders: ModuleType) -> None:
         cls: Any = loaders.Loader
         original = cls.load_service_model
+        if getattr(original, "_pytest_lambda_models", None) is self:
+            return
         tracker = self
 
         @functools.wraps(original)
@@ -118,11 +120,16 @@ class ModelTracker:
                     tracker.seen.setdefault((service, kind), None)
             return original(self, *args, **kwargs)
 
+        load_service_model._pytest_lambda_models = self  # type: ignore[attr-defined]
         cls.load_service_model = load_service_model
 
     @property
     def models(self) -> tuple[ServiceModel, ...]:
         return tuple(self.seen)
+
+
+# The worker's: what its Init loads.
+MODELS = ModelTracker()
 
 
 # ---------------------------------------------------------------- the template's side

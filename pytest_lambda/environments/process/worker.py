@@ -37,10 +37,12 @@ from ...patching import Patch, PatchError, PatchSet
 from ...runtime import (
     AFTER_RESTORE_EXIT_STATUS,
     BEFORE_SNAPSHOT_EXIT_STATUS,
+    UTF8_RUNTIMES,
     HandlerRuntime,
     InvokeRequest,
     LogSink,
     exit_status,
+    response_encoder,
 )
 from ..shared import patch_failed
 from . import inherit
@@ -248,7 +250,9 @@ def _install_logging(runtime: HandlerRuntime) -> None:
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(runtime.log_handler())
-    root.setLevel(runtime.settings.root_level)
+    if root.level != runtime.settings.root_level:
+        # Setting a level clears every logger's cache: only when it changes.
+        root.setLevel(runtime.settings.root_level)
 
 
 def _coverage_active() -> bool:
@@ -262,6 +266,31 @@ def _save_coverage() -> None:
     if current is not None:
         current.stop()
         current.save()
+
+
+# The process that ran prepare() (a fork does not inherit it).
+_prepared_in = 0
+
+
+def prepare(zygote_pid: int) -> None:
+    """What every environment does first, whatever its spec: its own process session,
+    dying with the zygote, a fresh process's signal dispositions, no stdin, its streams,
+    the record of botocore's models. The zygote's standby child does it while it waits
+    for a request, so that a cold start does not wait for it."""
+    global _prepared_in
+    os.setsid()
+    _die_with_parent(zygote_pid)
+    _reset_signals()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    _install_streams()
+    inherit.MODELS.install()
+    # Built now, shared by the fork that serves the request: the encoders the runtime
+    # may ask for (one per Python version it writes responses as).
+    for execution_env in (None, *UTF8_RUNTIMES):
+        response_encoder(execution_env)
+    _prepared_in = os.getpid()
 
 
 # A fork server of the snapshot's own: called with its control socket and what each
@@ -283,24 +312,18 @@ def run(
     before-snapshot hooks it forks a restored environment for each request on that
     socket (`fork_serve`), instead of serving requests itself.
     """
-    os.setsid()
+    if _prepared_in != os.getpid():
+        prepare(zygote_pid)
     # First, while nothing else runs in the process (a process joins a user namespace
     # only while it has one thread) and before its working directory is set.
     tmp_limited, user_namespace = _limit_tmp(spec)
-    _die_with_parent(zygote_pid)
-    _reset_signals()
     _set_limits(spec.address_space_limit_bytes)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
     telemetry_fd = _attach_log_pipe(log_fd)
     _apply_variables(spec)
-    models = inherit.ModelTracker()
-    models.install()
+    models = inherit.MODELS
     # Before the handler's code: what the layers above need in every worker (no request
     # from the function may reach real AWS: botocore is guarded as it loads).
     _run_start_hooks(spec.start_hooks)
-    _install_streams()
     runtime = HandlerRuntime(spec.handler, LogSink(telemetry_fd, spec.log_token))
     runtime.configure()
     _install_logging(runtime)

@@ -32,6 +32,7 @@ import shutil
 import signal
 import socket
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ _PR_SET_PDEATHSIG = 1
 TMP_ROOT_VARIABLE = "PYTEST_LAMBDA_TMP_ROOT"
 _MAX_CONTROL_MESSAGE = 1 << 20
 _LIBC = ctypes.CDLL(None, use_errno=True)
+# How long the zygote waits after handing a request over before it forks the next standby.
+_STANDBY_DELAY_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -99,14 +102,22 @@ class Zygote:
     standby is forked while it works, so that a cold start does not wait for a fork.
     """
 
-    def __init__(self, control: socket.socket, become: Become | None = None) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        become: Become | None = None,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
         self.control = control
         self.become = become or _become_environment_or_template
+        # What a standby does before its request comes (what every environment does).
+        self.prepare = prepare
         self.workers: set[int] = set()
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         os.set_blocking(self._wake_r, False)
         self._standby: socket.socket | None = None
+        self._standby_due = 0.0
 
     def serve(self) -> None:
         signal.set_wakeup_fd(self._wake_w)
@@ -114,7 +125,12 @@ class Zygote:
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
         self._fork_standby()
         while True:
-            readable, _, _ = select.select([self.control.fileno(), self._wake_r], [], [])
+            # The next standby is forked once the last one's environment has had the CPU
+            # to itself for a moment (on few cores, forking competes with its start).
+            wait = max(self._standby_due - time.monotonic(), 0) if self._standby is None else None
+            readable, _, _ = select.select([self.control.fileno(), self._wake_r], [], [], wait)
+            if not readable:
+                self._fork_standby()
             if self._wake_r in readable:
                 with contextlib.suppress(BlockingIOError):
                     os.read(self._wake_r, 4096)
@@ -140,7 +156,7 @@ class Zygote:
                 standby.close()
                 for fd in fds:
                     os.close(fd)
-                self._fork_standby()
+                self._standby_due = time.monotonic() + _STANDBY_DELAY_S
                 return True
         pid = os.fork()
         if pid == 0:
@@ -148,7 +164,7 @@ class Zygote:
         for fd in fds:
             os.close(fd)
         self.workers.add(pid)
-        self._fork_standby()
+        self._standby_due = time.monotonic() + _STANDBY_DELAY_S
         return True
 
     def _fork_standby(self) -> None:
@@ -164,6 +180,8 @@ class Zygote:
             _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             if os.getppid() != parent:
                 os._exit(0)
+            if self.prepare is not None:
+                self.prepare()
             try:
                 data, fds, _, _ = socket.recv_fds(theirs, _MAX_CONTROL_MESSAGE, 3)
             except OSError:
@@ -227,6 +245,12 @@ class Zygote:
 Become = Callable[[object, list[int]], int]
 
 
+def _prepare_environment() -> None:
+    from . import worker
+
+    worker.prepare(os.getppid())
+
+
 def _become_environment_or_template(message: object, fds: list[int]) -> int:
     """A child of the zygote (or of a template): an environment, a snapshot, or a template."""
     from . import worker
@@ -257,7 +281,7 @@ def _serve_as_template(spec: TemplateSpec, control: socket.socket, parent: int) 
     _LIBC.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     ready = inherit.become_template(spec)
     gc.freeze()
-    template = Zygote(control)
+    template = Zygote(control, prepare=_prepare_environment)
     template._send(ready)
     try:
         template.serve()
@@ -282,7 +306,7 @@ def main(argv: list[str]) -> NoReturn:
     # What is imported now is shared by every fork: out of the collector's sight, so that
     # a fork's first collection neither walks nor copies it.
     gc.freeze()
-    zygote = Zygote(control)
+    zygote = Zygote(control, prepare=_prepare_environment)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     zygote._send(Ready(os.getpid(), errors))
     try:
