@@ -355,8 +355,7 @@ def run(
                 send_message(sock, Learned(learned, models.models))
             send_message(sock, init)
             if init.error is not None:
-                # The runtime serves nothing after a failed Init (a request sent with the
-                # spawn is dropped); the test process ends it.
+                # The runtime serves nothing after a failed Init: the test process ends it.
                 return _drain(sock)
             return _serve(sock, runtime, patches)
         send_message(sock, init)
