@@ -42,6 +42,9 @@ TEMPLATE_SETTINGS = ("template", "logical_id", "parameter_overrides")
 LOG_FORMATS = ("Text", "JSON")
 MIN_EPHEMERAL_STORAGE_MB = 512
 MAX_EPHEMERAL_STORAGE_MB = 10_240
+# SnapStart for Python starts with python3.12 (AWS Lambda Developer Guide, "Improving
+# startup performance with Lambda SnapStart").
+MIN_SNAPSTART_PYTHON = 12
 
 Isolation = Literal["inline", "process"]
 LogFormat = Literal["Text", "JSON"]
@@ -109,6 +112,9 @@ class FunctionConfig:
     system_log_level: str | None = None
     # The size of the environment's /tmp (EphemeralStorage).
     ephemeral_storage_mb: int = MIN_EPHEMERAL_STORAGE_MB
+    # SnapStart (SnapStart.ApplyOn: PublishedVersions): Init runs once, in a snapshot every
+    # cold start is restored from.
+    snapstart: bool = False
 
     def __post_init__(self) -> None:
         _check_handler(self.handler)
@@ -161,6 +167,7 @@ class FunctionConfig:
         object.__setattr__(self, "limits", Limits.coerce(self.limits))
         _check_logging(self.log_format, self.log_level, self.system_log_level)
         _check_ephemeral_storage(self.ephemeral_storage_mb)
+        _check_snapstart(self)
 
     @property
     def function_name(self) -> str:
@@ -490,4 +497,35 @@ def _check_ephemeral_storage(size_mb: object) -> None:
         raise HarnessError(
             f"ephemeral_storage_mb={size_mb} is out of range: Lambda allows "
             f"{MIN_EPHEMERAL_STORAGE_MB} to {MAX_EPHEMERAL_STORAGE_MB:,} MB of /tmp"
+        )
+
+
+def _check_snapstart(config: FunctionConfig) -> None:
+    """SnapStart as Lambda accepts it: Python 3.12 and later, /tmp of 512 MB, a snapshot
+    (a forked process: process isolation)."""
+    snapstart = config.snapstart
+    if not isinstance(snapstart, bool):
+        raise HarnessError(
+            f"snapstart must be True or False (SnapStart.ApplyOn: PublishedVersions or None "
+            f"in a template), got {snapstart!r}"
+        )
+    if not snapstart:
+        return
+    match = _PYTHON_RUNTIME.fullmatch(config.runtime)
+    if match is None or int(match.group(1)) < MIN_SNAPSTART_PYTHON:
+        raise HarnessError(
+            f"snapstart=True needs a python3.{MIN_SNAPSTART_PYTHON} or later runtime (Lambda "
+            f"offers SnapStart for those only), got runtime={config.runtime!r}; set "
+            f"runtime='python3.{MIN_SNAPSTART_PYTHON}' (the tests may still run on another "
+            "interpreter, with a RuntimeVersionWarning)"
+        )
+    if config.ephemeral_storage_mb > MIN_EPHEMERAL_STORAGE_MB:
+        raise HarnessError(
+            f"snapstart=True does not go with ephemeral_storage_mb={config.ephemeral_storage_mb}:"
+            f" Lambda allows SnapStart only with the default {MIN_EPHEMERAL_STORAGE_MB} MB of /tmp"
+        )
+    if config.isolation != "process":
+        raise HarnessError(
+            f"snapstart=True needs isolation='process' (a snapshot is a worker process that "
+            f"restored environments are forked from), got isolation={config.isolation!r}"
         )

@@ -41,14 +41,17 @@ from .runtime import (
     InitOutcome,
     InvokeOutcome,
     InvokeRequest,
+    RestoreOutcome,
     encode_request,
     request_json_problem,
 )
 from .session import current as current_session
 from .variables import INHERITED_HOST_PREFIXES, INHERITED_HOST_VARIABLES
 
-# Lambda gives the Init phase of a new environment 10 seconds.
+# Lambda gives the Init phase of a new environment 10 seconds; a SnapStart function's Init
+# (when its version is published) 130 seconds, or its timeout if longer.
 INIT_TIMEOUT_S = 10.0
+SNAPSTART_INIT_TIMEOUT_S = 130.0
 # The test process has one os.environ, one sys.stdout, one sys.modules: environments that
 # swap them in (inline ones) take turns, whichever function they belong to. Reentrant, so
 # that a handler running inline may itself invoke another inline function.
@@ -100,6 +103,7 @@ class LambdaFunction:
         log_level: str | None = None,
         system_log_level: str | None = None,
         ephemeral_storage_mb: int = 512,
+        snapstart: bool = False,
     ) -> None:
         self.config = FunctionConfig(
             handler=handler,
@@ -123,6 +127,7 @@ class LambdaFunction:
             log_level=log_level,
             system_log_level=system_log_level,
             ephemeral_storage_mb=ephemeral_storage_mb,
+            snapstart=snapstart,
         )
         self._setup()
 
@@ -166,6 +171,8 @@ class LambdaFunction:
         self.invocations: list[Invocation] = []
         # What the test changed in its own process that this function was warned about.
         self._warned_of: set[str] = set()
+        # The test this function last served (see _follow_test).
+        self._tests_seen = current_session().tests_started
         self._configured()
 
     def _configured(self) -> None:
@@ -175,6 +182,10 @@ class LambdaFunction:
         # processes serve requests side by side.
         self._serial = self._environment_class.shares_process
         self._code_dir = str(self.config.code_path)
+        # SnapStart: cold starts restore from a snapshot, where the runner can take one.
+        self._restores = self.config.snapstart and getattr(
+            self._environment_class, "restores_snapshots", False
+        )
         # What every invocation of the function repeats, worked out once.
         self._name = self.config.function_name
         self._arn = self.config.function_arn
@@ -255,12 +266,26 @@ class LambdaFunction:
             )
         return self._serve_one(bytes(body), context, raw=True)
 
+    def _follow_test(self) -> None:
+        """A function kept across tests (module or session scope) meets each new test's
+        session variables: its warm environments that started with others (another AWS
+        endpoint; an `aws` account then, none now) are discarded, so the next request is a
+        cold start that sees this test's. Asking the session for them registers the
+        function with the test's `aws` (its role policy is enforced there too)."""
+        session = current_session()
+        if session.tests_started == self._tests_seen:
+            return
+        self._tests_seen = session.tests_started
+        overlay = session.overlay_variables(self.config)
+        self._pool.discard_idle(lambda environment: dict(environment.overlay) != overlay)
+
     def _serve_one(self, event: Any, context: LambdaContext | None, *, raw: bool) -> Invocation:
         if context is not None and not isinstance(context, LambdaContext):
             raise HarnessError(
                 f"context must be a LambdaContext (or None), got {type(context).__name__} "
                 f"{context!r:.60}; build one with LambdaContext(aws_request_id=..., ...)"
             )
+        self._follow_test()
         slot = self._pool.acquire()
         if self._serial:
             with _PROCESS_STATE:
@@ -299,6 +324,7 @@ class LambdaFunction:
             )
         events = list(events)
         results: list[Invocation] = []
+        self._follow_test()
         for start in range(0, len(events), concurrency):
             wave = events[start : start + concurrency]
             # Claimed in event order before any runs, so which requests are throttled
@@ -435,18 +461,22 @@ class LambdaFunction:
             return self._served(slot, environment, request.request_id, outcome, started_at)
         # A cold start: a new environment, or a runtime started again in this one.
         self._point_at_test_state()
+        if self._restores:
+            return self._restore_in(slot, request, started_at)
         new = environment is None
         if environment is None:
             environment = self._environment_class(self.config, current_session())
             slot.environment = environment
         lifecycle = InitLifecycle(init_start=new)
         init_duration_ms: float | None = None
+        inherited_ms: float | None = None
         if lifecycle.init_start:
             # The Init phase of a new environment: 10 seconds at most.
             init = environment.init(request.request_id, INIT_TIMEOUT_S, request.patches)
             lifecycle.init_records = list(init.records)
             if init.error is None:
                 init_duration_ms = init.duration_ms
+                inherited_ms = init.inherited_ms
             else:
                 lifecycle.reports.append(_init_report(init, "init"))
         invoke_started = monotonic()
@@ -483,6 +513,42 @@ class LambdaFunction:
             cold_start=True,
             init_duration_ms=init_duration_ms,
             lifecycle=lifecycle,
+            inherited_ms=inherited_ms,
+        )
+
+    def _restore_in(
+        self, slot: Slot[ExecutionEnvironment], request: InvokeRequest, started_at: float
+    ) -> Invocation:
+        """A SnapStart cold start: a new environment restored from the function's snapshot
+        (taken first, by running Init, if this is the first cold start that needs it)."""
+        if slot.environment is not None:
+            # Its runtime was lost: a SnapStart environment is restored anew, not restarted.
+            slot.environment.close()
+        environment = self._environment_class(self.config, current_session())
+        slot.environment = environment
+        init_timeout_s = max(SNAPSTART_INIT_TIMEOUT_S, self.config.timeout_s)
+        init = environment.init(request.request_id, init_timeout_s, request.patches)
+        restore = init.restore
+        lifecycle = InitLifecycle(init_start=False, restore=restore)
+        lifecycle.snapshot = restore.snapshot if restore is not None else init
+        if init.error is not None or restore is None:
+            # No snapshot (its Init failed), or the restore failed: the request never runs.
+            environment.close()
+            slot.environment = None
+            lifecycle.request_served = False
+            assert init.error is not None
+            return self._not_run(request.request_id, init.error, lifecycle, started_at)
+        request.deadline_ms = int(time.time() * 1000 + self._timeout_ms)
+        outcome = environment.invoke(request)
+        return self._served(
+            slot,
+            environment,
+            request.request_id,
+            outcome,
+            started_at,
+            cold_start=True,
+            lifecycle=lifecycle,
+            restore=restore,
         )
 
     def _point_at_test_state(self) -> None:
@@ -568,6 +634,8 @@ class LambdaFunction:
         init_duration_ms: float | None = None,
         lifecycle: InitLifecycle | None = None,
         platform_error: str | None = None,
+        inherited_ms: float | None = None,
+        restore: RestoreOutcome | None = None,
     ) -> Invocation:
         memory_mb = environment.max_memory_used_mb()
         if lifecycle is not None and lifecycle.reports and lifecycle.reports[-1].phase == "invoke":
@@ -585,6 +653,11 @@ class LambdaFunction:
             # Lambda stops the clock at the timeout, whatever the handler was doing.
             duration_ms = self.config.timeout_s * 1000
         billed = report.billed_duration_ms(duration_ms, init_duration_ms)
+        billed_restore: int | None = None
+        if restore is not None:
+            # The runtime's part of the restore (its start and the after-restore hooks) is
+            # billed; restoring the snapshot itself is not ("Monitoring for SnapStart").
+            billed_restore = report.billed_duration_ms(restore.runtime_ms)
         platform_status: str | None = None
         if outcome.status == "timeout":
             platform_status = "timeout"
@@ -602,7 +675,8 @@ class LambdaFunction:
             cold_start=cold_start,
             memory_size_mb=config.memory_mb,
             max_memory_used_mb=memory_mb,
-            cost_usd=report.PRICE_PER_REQUEST_USD + billed * self._price_per_ms,
+            cost_usd=report.PRICE_PER_REQUEST_USD
+            + (billed + (billed_restore or 0)) * self._price_per_ms,
             architecture=config.architecture,
             response_payload=outcome.response,
             code_dir=self._code_dir,
@@ -614,8 +688,38 @@ class LambdaFunction:
             started_at=started_at,
             lifecycle=lifecycle,
             function_records=outcome.records,
+            restore_duration_ms=restore.duration_ms if restore is not None else None,
+            billed_restore_duration_ms=billed_restore,
+            inherited_import_ms=inherited_ms,
         )
         return invocation
+
+    def _not_run(
+        self, request_id: str, error: LambdaError, lifecycle: InitLifecycle, started_at: float
+    ) -> Invocation:
+        """A SnapStart request that never ran: the snapshot could not be taken, or the
+        environment not restored. The Invoke API answers with an error; what Init or the
+        restore logged is in the logs, no START, END or REPORT. Nothing is billed."""
+        return Invocation(
+            function_name=self._name,
+            request_id=request_id,
+            status="error",
+            error=error,
+            duration_ms=0.0,
+            billed_duration_ms=0,
+            init_duration_ms=None,
+            cold_start=True,
+            memory_size_mb=self.config.memory_mb,
+            max_memory_used_mb=0,
+            cost_usd=0.0,
+            architecture=self.config.architecture,
+            code_dir=self._code_dir,
+            isolation=self.config.isolation,
+            limits=self.config.limits,
+            config=self.config,
+            started_at=started_at,
+            lifecycle=lifecycle,
+        )
 
     def _rejected(self, request_id: str, error: LambdaError) -> Invocation:
         """Refused by the Invoke API before any environment saw it: no logs, no charge."""

@@ -13,11 +13,14 @@ from .config import INTERPRETER_RUNTIME, Architecture, FunctionConfig, Isolation
 from .errors import CODE_NOT_FOUND_ERRORS, ErrorKind, LambdaError
 from .limits import Limits
 from .logs import APPLICATION_LEVELS, LogRecord, Phase, lambda_level, render
-from .runtime import Status, decode_json
+from .runtime import InitOutcome, RestoreOutcome, Status, decode_json
 
 _LOG_TAIL_LINES = 20
 # The Invoke API's answer to a payload that is not JSON.
 INVALID_REQUEST_CONTENT = "InvalidRequestContentException"
+# The Invoke API's answers when a SnapStart environment cannot be restored (botocore's
+# Lambda model gives their status codes).
+SNAPSTART_STATUS_CODES = {"SnapStartException": 400, "SnapStartTimeoutException": 408}
 
 
 @dataclass
@@ -53,16 +56,30 @@ class Invocation:
     started_at: float = field(default=0.0, repr=False)
     lifecycle: InitLifecycle | None = field(default=None, repr=False)
     function_records: Sequence[LogRecord] = field(default=(), repr=False)
+    # A SnapStart cold start: Restore Duration and Billed Restore Duration (REPORT shows
+    # them instead of Init Duration). None otherwise.
+    restore_duration_ms: float | None = None
+    billed_restore_duration_ms: int | None = None
+    # A cold start forked from a template: what the template spent importing and warming
+    # the modules this environment inherited. Not part of Init Duration (which is what
+    # Init measured here); their sum is about what Init would have taken without it.
+    inherited_import_ms: float | None = field(default=None, repr=False)
 
     @property
     def init_reports(self) -> tuple[report.InitReport, ...]:
         """The Inits that did not complete before this request was served (INIT_REPORT)."""
         return tuple(self.lifecycle.reports) if self.lifecycle is not None else ()
 
+    @property
+    def _request_ran(self) -> bool:
+        """False when the Invoke API refused the call, or a SnapStart function's request
+        never ran (no snapshot, or no environment restored)."""
+        return self.served and (self.lifecycle is None or self.lifecycle.request_served)
+
     @functools.cached_property
     def report_line(self) -> str:
-        """The REPORT line, to the character ("" when the Invoke API refused the call)."""
-        if not self.served:
+        """The REPORT line, to the character ("" when the request never ran)."""
+        if not self._request_ran:
             return ""
         return self._report().line()
 
@@ -76,6 +93,8 @@ class Invocation:
             self.init_duration_ms,
             self.platform_status,
             self.platform_error_type,
+            self.restore_duration_ms,
+            self.billed_restore_duration_ms,
         )
 
     @functools.cached_property
@@ -98,6 +117,9 @@ class Invocation:
         records: list[LogRecord] = []
         lifecycle = self.lifecycle
         if lifecycle is not None:
+            records.extend(platform.snapstart(lifecycle, keep, info=info, debug=debug))
+            if not lifecycle.request_served:
+                return records
             if lifecycle.init_start and info:
                 records.append(platform.init_start())
             records.extend(_filtered(lifecycle.init_records, keep))
@@ -165,6 +187,12 @@ class Invocation:
             and (self.error.error_type == "RequestEntityTooLargeException")
         ):
             return 413
+        if self.error is not None and self.error.error_type in SNAPSTART_STATUS_CODES:
+            return SNAPSTART_STATUS_CODES[self.error.error_type]
+        if not self._request_ran:
+            # A SnapStart function whose snapshot could not be taken: its version would
+            # be Failed, and Lambda refuses to invoke a function in that state.
+            return 409
         return 200
 
     @property
@@ -326,6 +354,11 @@ class InitLifecycle:
     init_records: list[LogRecord] = field(default_factory=list)
     reports: list[report.InitReport] = field(default_factory=list)
     reinit_records: list[LogRecord] = field(default_factory=list)
+    # SnapStart: the Init the snapshot was taken from (when this request's cold start took
+    # it) and the restore; whether the request ran at all (not without a restore).
+    snapshot: InitOutcome | None = None
+    restore: RestoreOutcome | None = None
+    request_served: bool = True
 
 
 class _PlatformRecords:
@@ -345,7 +378,7 @@ class _PlatformRecords:
     def _line(self, text: str, phase: Phase) -> LogRecord:
         return LogRecord(text, "platform", phase)
 
-    def init_start(self) -> LogRecord:
+    def init_start(self, initialization_type: str = "on-demand") -> LogRecord:
         invocation = self._invocation
         config = invocation.config
         if not self._json or config is None:
@@ -360,6 +393,7 @@ class _PlatformRecords:
                 function_name=config.function_name,
                 memory_mb=config.memory_mb,
                 instance_id=invocation.request_id.replace("-", ""),
+                initialization_type=initialization_type,
             ),
             "init",
         )
@@ -378,6 +412,84 @@ class _PlatformRecords:
         if not self._json:
             return self._line(init_report.line(), phase)
         return self._record(init_report.record(self._served_at), phase)
+
+    def snapstart(
+        self,
+        lifecycle: InitLifecycle,
+        keep: Callable[[LogRecord], bool] | None,
+        *,
+        info: bool,
+        debug: bool,
+    ) -> list[LogRecord]:
+        """A SnapStart cold start's records: the snapshot's Init (INIT_START, its records,
+        INIT_REPORT, which SnapStart always logs), then the restore (RESTORE_START, the
+        after-restore hooks' records, RESTORE_REPORT)."""
+        records: list[LogRecord] = []
+        snapshot = lifecycle.snapshot
+        if snapshot is not None:
+            if info:
+                records.append(self.init_start("snap-start"))
+            records.extend(_filtered(snapshot.records, keep))
+            if snapshot.error is None:
+                init_report = report.InitReport(
+                    snapshot.duration_ms, "init", "success", initialization_type="snap-start"
+                )
+            else:
+                status = "timeout" if snapshot.timed_out else "error"
+                init_report = report.InitReport(
+                    snapshot.duration_ms,
+                    "init",
+                    status,
+                    snapshot.error.report_error_type,
+                    initialization_type="snap-start",
+                )
+            if debug:
+                records.append(
+                    self._record(
+                        report.init_runtime_done_record(
+                            self._started,
+                            init_report.status,
+                            init_report.error_type,
+                            initialization_type="snap-start",
+                        ),
+                        "init",
+                    )
+                )
+            if info:
+                records.append(self.init_report(init_report))
+        restore = lifecycle.restore
+        if restore is not None:
+            if info:
+                records.append(self.restore_start())
+            records.extend(_filtered(restore.records, keep))
+            if info:
+                figures = report.RestoreReport(
+                    restore.duration_ms, restore.status, restore.error_type
+                )
+                if self._json:
+                    records.append(self._record(figures.record(self._started), "restore"))
+                else:
+                    records.append(self._line(figures.line(), "restore"))
+        return records
+
+    def restore_start(self) -> LogRecord:
+        invocation = self._invocation
+        config = invocation.config
+        region = config.region if config is not None else "us-east-1"
+        runtime = config.runtime if config is not None else INTERPRETER_RUNTIME
+        if not self._json or config is None:
+            return self._line(report.restore_start_line(region, runtime), "restore")
+        return self._record(
+            report.restore_start_record(
+                self._started,
+                runtime=runtime,
+                region=region,
+                function_name=config.function_name,
+                memory_mb=config.memory_mb,
+                instance_id=invocation.request_id.replace("-", ""),
+            ),
+            "restore",
+        )
 
     def start(self) -> LogRecord:
         invocation = self._invocation

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Phase = Literal["init", "invoke"]
+Phase = Literal["init", "restore", "invoke"]
 Origin = Literal["platform", "function"]
 
 # awslambdaric's frame types (lambda_runtime_log_utils): the level, text or JSON.

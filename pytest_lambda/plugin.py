@@ -92,7 +92,26 @@ _INI_KEYS: dict[str, tuple[str, str, Callable[[str], Any]]] = {
         "Default size of the functions' /tmp in MB (512-10240).",
         int,
     ),
+    "lambda_snapstart": (
+        "snapstart",
+        "true: functions use SnapStart (Init once, every cold start restored from the "
+        "snapshot; python3.12 and later runtimes).",
+        lambda value: _ini_bool("lambda_snapstart", value),
+    ),
 }
+# Where a lambda_function fixture's function lives: a new one per test (the default), or
+# kept, with its warm environments, for the module's or the session's tests.
+SCOPES = ("function", "module", "session")
+_SCOPE_HELP = (
+    "How long the lambda_function fixture's function lives: function (a new one, so a cold "
+    "start, per test; the default), module or session (kept warm across the tests of the "
+    "module or session; the aws fixture's state is still fresh per test)."
+)
+_INHERIT_HELP = (
+    "true (the default): a function's cold starts are forked from a template that keeps "
+    "what its earlier Init imported from site-packages imported and warm; false: every Init "
+    "imports everything itself."
+)
 _PRELOAD_HELP = (
     "Modules the fork server imports once, before any function's Init (e.g. boto3 "
     "botocore), so that cold starts skip them; their import cost then no longer shows in "
@@ -121,10 +140,21 @@ _invocations_key = pytest.StashKey[list[Invocation]]()
 _session_key = pytest.StashKey[Session]()
 
 
+def _ini_bool(key: str, value: str) -> bool:
+    words = {"true": True, "1": True, "yes": True, "on": True}
+    words.update({"false": False, "0": False, "no": False, "off": False})
+    found = words.get(str(value).strip().lower())
+    if found is None:
+        raise HarnessError(f"ini key {key} = {value!r} is not a valid value; use true or false")
+    return found
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     for key, (_, help_text, _convert) in _INI_KEYS.items():
         parser.addini(key, help_text, default=None)
     parser.addini("lambda_preload", _PRELOAD_HELP, type="args", default=[])
+    parser.addini("lambda_inherit_imports", _INHERIT_HELP, default=None)
+    parser.addini("lambda_scope", _SCOPE_HELP, default=None)
     parser.addini("lambda_deploy", _DEPLOY_HELP, type="bool", default=False)
     parser.addini("lambda_guard", _GUARD_HELP, default="used")
     gates.add_options(parser)
@@ -143,7 +173,8 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{MARKER}(handler_or_logical_id=None, *, memory_mb, timeout_s, env, isolation, "
         "template, logical_id, parameter_overrides, layers, runtime, deploy, code_dir, region, "
         "architecture, role_policy, reserved_concurrency, name, patches, log_format, "
-        "log_level, system_log_level, ephemeral_storage_mb, limits): configure the "
+        "log_level, system_log_level, ephemeral_storage_mb, snapstart, limits, scope): "
+        "configure the "
         "lambda_function / lambda_invoke / lambda_context fixtures (a first argument without "
         "a dot is a template's logical id); the closest marker wins, setting by setting, "
         "over the lambda_* ini keys.",
@@ -176,10 +207,19 @@ def pytest_configure(config: pytest.Config) -> None:
         try:
             process_registry.configure(preload=preload, session=session)
         except HarnessError as e:
-            problem = str(e)
-        else:
-            return
-        raise pytest.UsageError(f"pytest-lambda: ini key lambda_preload: {problem}")
+            raise pytest.UsageError(f"pytest-lambda: ini key lambda_preload: {e}") from None
+    inherit = config.getini("lambda_inherit_imports")
+    if inherit not in (None, ""):
+        try:
+            inherits = _ini_bool("lambda_inherit_imports", inherit)
+        except HarnessError as e:
+            raise pytest.UsageError(str(e)) from None
+        process_registry.configure(inherit_imports=inherits, session=session)
+    scope = config.getini("lambda_scope")
+    if scope not in (None, "") and scope not in SCOPES:
+        raise pytest.UsageError(
+            f"ini lambda_scope = {scope!r} is not a scope; choose {', '.join(SCOPES)}"
+        )
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -278,6 +318,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     # Read, not changed: a function invoked in the test warns of variables the test sets
     # from here on, which it cannot see (see LambdaFunction).
     lambda_session.test_variables = dict(os.environ)
+    lambda_session.tests_started += 1
     try:
         return (yield)
     finally:
@@ -430,6 +471,7 @@ def _function_config(
 ) -> FunctionConfig:
     settings = dict(_settings(request) if settings is None else settings)
     settings.pop("deploy", None)
+    settings.pop("scope", None)
     try:
         return FunctionConfig.from_settings(settings)
     except HarnessError as e:
@@ -474,11 +516,15 @@ def _require_loopback_sockets(*families: socket.AddressFamily) -> None:
 def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
     """The function configured by the lambda_function marker and lambda_* ini keys.
 
-    A new execution environment per test: its first invoke is a cold start. In a test that
-    also uses `aws`, it is the function a deployment of its template wires its events to;
-    with deploy on (marker or ini) and a template configured, it brings `aws` itself.
+    A new execution environment per test: its first invoke is a cold start. With
+    `scope="module"` or `"session"` (marker, or the lambda_scope ini key) the function and
+    its warm environments are kept for the module's or the session's tests with the same
+    configuration. In a test that also uses `aws`, it is the function a deployment of its
+    template wires its events to; with deploy on (marker or ini) and a template configured,
+    it brings `aws` itself.
     """
     settings = _settings(request)
+    scope = _scope(request, settings)
     config = _function_config(request, settings)
     if config.isolation == "process":
         # The fork server's and workers' sockets (Unix ones where there are), the forwarder's.
@@ -493,6 +539,12 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
         # The stack owns it and closes it with the aws fixture.
         yield deployed
         return
+    if scope != "function":
+        function = _kept_function(request, scope, config)
+        if aws is not None:
+            aws.adopt(function)
+        yield function
+        return
     function = LambdaFunction.from_config(config)
     if aws is not None:
         aws.adopt(function)
@@ -500,6 +552,55 @@ def lambda_function(request: pytest.FixtureRequest) -> Iterator[LambdaFunction]:
         yield function
     finally:
         function.close()
+
+
+def _scope(request: pytest.FixtureRequest, settings: dict[str, Any]) -> str:
+    """How long the test's function lives: the marker's scope=, else lambda_scope."""
+    scope = settings.get("scope")
+    if scope is None:
+        scope = request.config.getini("lambda_scope") or "function"
+    if scope not in SCOPES:
+        _fail(
+            f"scope={scope!r} is not a scope for the lambda_function fixture; choose "
+            f"{', '.join(SCOPES)} (function: a new function per test)"
+        )
+    return str(scope)
+
+
+@dataclass
+class _Kept:
+    """A function kept for the tests of a module or the session."""
+
+    node: pytest.Item | pytest.Collector
+    config: FunctionConfig
+    function: LambdaFunction
+
+
+_kept_key = pytest.StashKey[list[_Kept]]()
+
+
+def _kept_function(
+    request: pytest.FixtureRequest, scope: str, config: FunctionConfig
+) -> LambdaFunction:
+    """The module's or session's function for `config`, made by its first test and closed
+    when the module or session is done."""
+    node: pytest.Item | pytest.Collector | None
+    node = request.node.session if scope == "session" else request.node.getparent(pytest.Module)
+    if node is None:
+        node = request.node.session
+    kept = request.config.stash.setdefault(_kept_key, [])
+    for entry in kept:
+        if entry.node is node and entry.config == config:
+            return entry.function
+    entry = _Kept(node, config, LambdaFunction.from_config(config))
+    kept.append(entry)
+
+    def close() -> None:
+        kept.remove(entry)
+        entry.function.close()
+
+    node.addfinalizer(close)
+    return entry.function
 
 
 def _deploys(request: pytest.FixtureRequest, settings: dict[str, Any]) -> bool:

@@ -35,6 +35,15 @@ def init_start_line(region: str, runtime: str) -> str:
     return f"INIT_START Runtime Version: {runtime_version(runtime)}\tRuntime Version ARN: {arn}\n"
 
 
+def restore_start_line(region: str, runtime: str) -> str:
+    """The line that opens a SnapStart restore (Lambda's Java form; the Python form is not
+    documented: this one follows it and INIT_START)."""
+    arn = RUNTIME_VERSION_ARN.format(region=region)
+    return (
+        f"RESTORE_START Runtime Version: {runtime_version(runtime)}\tRuntime Version ARN: {arn}\n"
+    )
+
+
 def start_line(request_id: str, version: str = "$LATEST") -> str:
     return f"START RequestId: {request_id} Version: {version}\n"
 
@@ -88,12 +97,14 @@ def price_per_ms(
 @dataclass(frozen=True, slots=True)
 class InitReport:
     """An Init that did not complete: how long it ran, in which phase (`init`, or `invoke`
-    when Lambda ran it again within the request) and how it ended (`error` or `timeout`)."""
+    when Lambda ran it again within the request) and how it ended (`error` or `timeout`).
+    A SnapStart function's Init is always reported, `success` included."""
 
     duration_ms: float
     phase: str
     status: str
     error_type: str | None = None
+    initialization_type: str = "on-demand"
 
     def line(self) -> str:
         line = (
@@ -106,7 +117,7 @@ class InitReport:
 
     def record(self, when: float) -> dict[str, Any]:
         record: dict[str, Any] = {
-            "initializationType": "on-demand",
+            "initializationType": self.initialization_type,
             "phase": self.phase,
             "status": self.status,
         }
@@ -114,6 +125,31 @@ class InitReport:
             record["errorType"] = self.error_type
         record["metrics"] = {"durationMs": round(self.duration_ms, 3)}
         return platform_record(when, "platform.initReport", record)
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreReport:
+    """The end of a SnapStart restore: Restore Duration, and how it ended if it failed
+    (`error` with the error type, or `timeout`)."""
+
+    duration_ms: float
+    status: str | None = None
+    error_type: str | None = None
+
+    def line(self) -> str:
+        line = f"RESTORE_REPORT Restore Duration: {self.duration_ms:.2f} ms"
+        if self.status is not None:
+            line += f"\tStatus: {self.status}"
+        if self.status == "error" and self.error_type:
+            line += f"\tError Type: {self.error_type}"
+        return line + "\n"
+
+    def record(self, when: float) -> dict[str, Any]:
+        record: dict[str, Any] = {"status": self.status or "success"}
+        if self.status == "error" and self.error_type:
+            record["errorType"] = self.error_type
+        record["metrics"] = {"durationMs": round(self.duration_ms, 3)}
+        return platform_record(when, "platform.restoreReport", record)
 
 
 @dataclass(slots=True)
@@ -133,6 +169,9 @@ class Report:
     init_duration_ms: float | None = None
     status: str | None = None
     error_type: str | None = None
+    # A SnapStart cold start: the restore's figures (instead of Init Duration).
+    restore_duration_ms: float | None = None
+    billed_restore_duration_ms: int | None = None
 
     def line(self) -> str:
         """The REPORT line to the character: tab-separated, with a trailing tab."""
@@ -145,6 +184,9 @@ class Report:
         ]
         if self.init_duration_ms is not None:
             parts.append(f"Init Duration: {self.init_duration_ms:.2f} ms")
+        if self.restore_duration_ms is not None:
+            parts.append(f"Restore Duration: {self.restore_duration_ms:.2f} ms")
+            parts.append(f"Billed Restore Duration: {self.billed_restore_duration_ms} ms")
         if self.status is not None:
             parts.append(f"Status: {self.status}")
         if self.status == "error" and self.error_type:
@@ -162,6 +204,9 @@ class Report:
         }
         if self.init_duration_ms is not None:
             metrics["initDurationMs"] = round(self.init_duration_ms, 3)
+        if self.restore_duration_ms is not None:
+            metrics["restoreDurationMs"] = round(self.restore_duration_ms, 3)
+            metrics["billedRestoreDurationMs"] = self.billed_restore_duration_ms
         status = self.status or ("error" if failed_with else "success")
         record: dict[str, Any] = {
             "requestId": self.request_id,
@@ -200,12 +245,13 @@ def init_start_record(
     function_name: str,
     memory_mb: int,
     instance_id: str,
+    initialization_type: str = "on-demand",
 ) -> dict[str, Any]:
     return platform_record(
         when,
         "platform.initStart",
         {
-            "initializationType": "on-demand",
+            "initializationType": initialization_type,
             "phase": "init",
             "runtimeVersion": runtime_version(runtime),
             "runtimeVersionArn": RUNTIME_VERSION_ARN.format(region=region),
@@ -217,8 +263,34 @@ def init_start_record(
     )
 
 
-def init_runtime_done_record(when: float, status: str, error_type: str | None) -> dict[str, Any]:
-    record: dict[str, Any] = {"initializationType": "on-demand", "phase": "init", "status": status}
+def restore_start_record(
+    when: float, *, runtime: str, region: str, function_name: str, memory_mb: int, instance_id: str
+) -> dict[str, Any]:
+    """`platform.restoreStart`: the runtime and the environment a restore starts (the
+    Telemetry API's fields; the version a SnapStart function runs is a published one,
+    which the harness does not model: `$LATEST`)."""
+    return platform_record(
+        when,
+        "platform.restoreStart",
+        {
+            "runtimeVersion": runtime_version(runtime),
+            "runtimeVersionArn": RUNTIME_VERSION_ARN.format(region=region),
+            "functionName": function_name,
+            "functionVersion": "$LATEST",
+            "instanceId": instance_id,
+            "instanceMaxMemory": memory_mb * 1024 * 1024,
+        },
+    )
+
+
+def init_runtime_done_record(
+    when: float, status: str, error_type: str | None, initialization_type: str = "on-demand"
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "initializationType": initialization_type,
+        "phase": "init",
+        "status": status,
+    }
     if error_type:
         record["errorType"] = error_type
     return platform_record(when, "platform.initRuntimeDone", record)

@@ -11,14 +11,16 @@ stream (logs.py).
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import logging
 import math
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import simplejson
@@ -60,7 +62,7 @@ JSON_DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # The runtime indents error trace lines with no-break spaces so CloudWatch keeps them.
 _ERROR_INDENT = "\u00a0"
 # Runtimes whose encoder writes UTF-8 as it is; older ones escape every non-ASCII character.
-_UTF8_RUNTIMES = frozenset(
+UTF8_RUNTIMES = frozenset(
     {
         "AWS_Lambda_python3.12",
         "AWS_Lambda_python3.13",
@@ -325,7 +327,7 @@ class ResponseEncoder:
     """
 
     def __init__(self, execution_env: str | None) -> None:
-        self.ensure_ascii = execution_env not in _UTF8_RUNTIMES
+        self.ensure_ascii = execution_env not in UTF8_RUNTIMES
         self._encoder = _RuntimeEncoder(
             use_decimal=False, ensure_ascii=self.ensure_ascii, allow_nan=True
         )
@@ -353,6 +355,13 @@ class ResponseEncoder:
                     request_id=request_id,
                 )
             ) from None
+
+
+@functools.cache
+def response_encoder(execution_env: str | None) -> ResponseEncoder:
+    """The runtime's encoder for its version, built once per process (it keeps no state
+    between responses)."""
+    return ResponseEncoder(execution_env)
 
 
 def _standard_encoder(ensure_ascii: bool, allow_nan: bool = True) -> Callable[[Any], str]:
@@ -513,6 +522,32 @@ class InitOutcome:
     records: Sequence[logs.LogRecord] = ()
     # Init ran out of time (the platform stopped it).
     timed_out: bool = False
+    # A SnapStart cold start: the environment was restored from the function's snapshot
+    # (this outcome's own figures are then the snapshot's Init, if this cold start took it).
+    restore: RestoreOutcome | None = None
+    # What the environment inherited from a template instead of importing it: the time
+    # the template spent importing and warming it (Init Duration does not include it).
+    inherited_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class RestoreOutcome:
+    """An environment restored from a snapshot (SnapStart): the Restore phase.
+
+    `duration_ms` is Restore Duration (from the request for an environment to the end of
+    the after-restore hooks), `runtime_ms` the runtime's own part of it (its start and
+    the hooks: what Billed Restore Duration counts). `status` is None when it succeeded,
+    else "error" (with the `error_type` RESTORE_REPORT shows) or "timeout". `snapshot` is
+    the Init the snapshot was taken from when this cold start took it (logged before the
+    restore), else None.
+    """
+
+    duration_ms: float
+    runtime_ms: float
+    records: Sequence[logs.LogRecord] = ()
+    snapshot: InitOutcome | None = None
+    status: str | None = None
+    error_type: str | None = None
 
 
 @dataclass(slots=True)
@@ -554,7 +589,7 @@ class HandlerRuntime:
         self.sink = sink
         self.state = RequestState()
         self.handler: Handler | None = None
-        self.encoder = ResponseEncoder(None)
+        self.encoder = response_encoder(None)
         self.settings = LogSettings({})
 
     def log_handler(self) -> LambdaLogHandler:
@@ -564,7 +599,7 @@ class HandlerRuntime:
     def configure(self) -> None:
         """Read the runtime's settings from its variables, as it does when it starts."""
         environ = os.environ
-        self.encoder = ResponseEncoder(environ.get("AWS_EXECUTION_ENV"))
+        self.encoder = response_encoder(environ.get("AWS_EXECUTION_ENV"))
         self.settings = LogSettings(environ)
         self.sink.json_errors = self.settings.json
 
@@ -589,6 +624,39 @@ class HandlerRuntime:
             logging.getLogger().warning(UNHANDLED_EXCEPTION_WARNING)
             log_error(self.sink, error.payload, self.encoder)
         return InitOutcome(duration_ms, error)
+
+    def before_snapshot(self) -> LambdaError | None:
+        """SnapStart's before-snapshot hooks (snapshot_restore_py's registry), the last
+        registered first, each taken off the registry as it runs, as the runtime does.
+
+        A failure (any exception, SystemExit included) is logged as the runtime logs an
+        error and returned as Runtime.BeforeSnapshotError; the runtime then exits with 64.
+        """
+        hooks = _snapshot_hooks("get_before_snapshot")
+        try:
+            while hooks:
+                func, args, kwargs = hooks.pop()
+                func(*args, **kwargs)
+        except BaseException as e:  # noqa: BLE001 - the runtime's bare except
+            return self._hook_failed(e, BEFORE_SNAPSHOT_ERROR)
+        return None
+
+    def after_restore(self) -> LambdaError | None:
+        """SnapStart's after-restore hooks, in the order they were registered; a failure is
+        logged and returned as Runtime.AfterRestoreError (the runtime then exits with 65)."""
+        try:
+            for func, args, kwargs in _snapshot_hooks("get_after_restore"):
+                func(*args, **kwargs)
+        except BaseException as e:  # noqa: BLE001 - the runtime's bare except
+            return self._hook_failed(e, AFTER_RESTORE_ERROR)
+        return None
+
+    def _hook_failed(self, exc: BaseException, error_type: str) -> LambdaError:
+        # The runtime reports the hook's own exception (its type, message and trace) under
+        # the platform's error type.
+        error = LambdaError.from_exception(exc, request_id="", kind=ErrorKind.INIT)
+        log_error(self.sink, error.payload, self.encoder)
+        return replace(error, error_type=error_type)
 
     def invoke(self, request: InvokeRequest) -> InvokeOutcome:
         """Serve one request. SystemExit and other BaseExceptions are not caught: as in
@@ -628,6 +696,25 @@ class HandlerRuntime:
         if error is not None:
             log_error(self.sink, error.payload, self.encoder)
         return InvokeOutcome("success" if error is None else "error", response, error, duration_ms)
+
+
+# SnapStart's runtime hooks: the open-source library the Python runtimes include, where
+# functions register them; the runtime reads its registries after Init and at restore.
+SNAPSHOT_HOOKS_MODULE = "snapshot_restore_py"
+BEFORE_SNAPSHOT_ERROR = "Runtime.BeforeSnapshotError"
+AFTER_RESTORE_ERROR = "Runtime.AfterRestoreError"
+# The runtime's exit statuses after a failed hook.
+BEFORE_SNAPSHOT_EXIT_STATUS = 64
+AFTER_RESTORE_EXIT_STATUS = 65
+
+
+def _snapshot_hooks(getter: str) -> list[Any]:
+    """A registry of snapshot_restore_py, if the function imported it (no hooks else)."""
+    module = sys.modules.get(SNAPSHOT_HOOKS_MODULE)
+    if module is None:
+        return []
+    registry: list[Any] = getattr(module, getter)()
+    return registry
 
 
 def _preview_link() -> str:

@@ -1,7 +1,8 @@
 """Process isolation's settings and controls for the current session.
 
-`configure(preload=..., containment=...)` (modules the fork server imports once, for
-faster cold starts; how an environment's processes are kept together), `shutdown_all()`,
+`configure(preload=..., containment=..., inherit_imports=...)` (modules the fork server
+imports once; how an environment's processes are kept together; cold starts forked from
+templates that keep what a function's Init imported), `shutdown_all()`,
 `live_environments()`, `supported()`, `containment_mechanism()`, `cgroups_available()` and
 `MEMORY_MECHANISM`; see docs/process-isolation.md. The machinery itself is
 `pytest_lambda.environments.process`.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from .environments.process import MEMORY_MECHANISM, supported
 from .environments.process.registry import (
     CONTAINMENT_VARIABLE,
+    INHERIT_VARIABLE,
     PRELOAD_VARIABLE,
     cgroups_available,
     configure,
@@ -22,6 +24,7 @@ from .environments.process.registry import (
 
 __all__ = [
     "CONTAINMENT_VARIABLE",
+    "INHERIT_VARIABLE",
     "MEMORY_MECHANISM",
     "PRELOAD_VARIABLE",
     "cgroups_available",

@@ -100,6 +100,9 @@ class Session:
         # What os.environ held when the test being run started (set by the plugin around
         # a test that uses it): what the test itself sets after that, no function sees.
         self.test_variables: Mapping[str, str] | None = None
+        # How many tests have started (counted by the plugin): a function kept across
+        # tests checks its warm environments against each new test's variables.
+        self.tests_started = 0
 
     def __repr__(self) -> str:
         kind = "root" if self.parent is None else "nested"

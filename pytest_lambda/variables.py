@@ -74,6 +74,11 @@ def function_variables(
             **FAKE_CREDENTIALS,
         }
     )
+    if config.snapstart:
+        # A snapshot is restored into many environments: Lambda gives SnapStart functions
+        # no log group or stream variables ("Monitoring for Lambda SnapStart").
+        variables["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
+        del variables["AWS_LAMBDA_LOG_GROUP_NAME"], variables["AWS_LAMBDA_LOG_STREAM_NAME"]
     if overlay:
         variables.update(overlay)
     variables.update(config.env)

@@ -5,6 +5,7 @@ the size a frame claims."""
 
 from __future__ import annotations
 
+import json
 import socket
 import struct
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from pytest_lambda.environments.process.channel import (
     decode_frame,
     encode_message,
 )
+from pytest_lambda.environments.process.messages import Learned, Restored, TemplateReady
 from pytest_lambda.environments.process.worker import Hello
 from pytest_lambda.errors import ErrorKind, LambdaError
 from pytest_lambda.logs import DEFAULT_FRAME_TYPE, RecordReader, frame
@@ -48,7 +50,25 @@ messages = st.one_of(
         environment_lost=st.booleans(),
     ),
     st.builds(InitOutcome, st.floats(min_value=0, max_value=1e6), st.none() | errors),
-    st.builds(Hello, st.integers(1, 2**22), st.booleans(), st.booleans(), st.booleans()),
+    st.builds(
+        Hello, st.integers(1, 2**22), st.booleans(), st.booleans(), st.booleans(), st.booleans()
+    ),
+    # Templates, workers (what their Init imported) and restored environments.
+    st.builds(
+        TemplateReady,
+        st.integers(1, 2**22),
+        st.dictionaries(texts, st.none() | texts, max_size=3),
+        st.floats(min_value=0, max_value=1e6),
+        st.floats(min_value=0, max_value=1e6),
+        st.tuples(texts),
+        st.booleans(),
+    ),
+    st.builds(
+        Learned,
+        st.lists(texts, max_size=3).map(tuple),
+        st.lists(st.tuples(texts, texts), max_size=3).map(tuple),
+    ),
+    st.builds(Restored, st.floats(min_value=0, max_value=1e6), st.none() | errors),
 )
 
 
@@ -74,7 +94,16 @@ def read_all(reader: MessageReader, sock: socket.socket) -> list[object]:
 
 
 def registered(message: object) -> bool:
-    return type(message) in {InvokeOutcome, InitOutcome, Hello, channel.Ready, channel.Exited}
+    return type(message) in {
+        InvokeOutcome,
+        InitOutcome,
+        Hello,
+        channel.Ready,
+        channel.Exited,
+        TemplateReady,
+        Learned,
+        Restored,
+    }
 
 
 @FUZZ
@@ -209,3 +238,29 @@ def test_a_forged_frame_of_4_gb_is_dropped_as_it_arrives() -> None:
     records = reader.end_phase("invoke")
     assert records[0].text == "before"
     assert records[-1].text.startswith("[pytest-lambda] log output truncated: 100,000 more")
+
+
+READY_REST = {"import_ms": 1.0, "warm_ms": 1.0, "failed": [], "read_all": False}
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"pid": 7, "reads": {"TABLE": 1}, **READY_REST}, "a string"),
+        ({"pid": 7, "reads": ["TABLE"], **READY_REST}, "an object"),
+        ({"pid": "7", "reads": {}, **READY_REST}, "an integer"),
+    ],
+)
+def test_a_template_s_forged_ready_is_refused(fields: dict[str, object], problem: str) -> None:
+    header = json.dumps({"t": "TemplateReady", "f": fields, "a": []}).encode()
+    body = struct.pack("!I", len(header)) + header
+    with pytest.raises(ProtocolError, match=problem):
+        decode_frame(struct.pack("!I", len(body)) + body)
+
+
+def test_a_learned_model_is_a_pair() -> None:
+    fields = {"modules": ["boto3"], "models": [["s3", "service-2", "extra"]]}
+    header = json.dumps({"t": "Learned", "f": fields, "a": []}).encode()
+    body = struct.pack("!I", len(header)) + header
+    with pytest.raises(ProtocolError, match="a pair"):
+        decode_frame(struct.pack("!I", len(body)) + body)

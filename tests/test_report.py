@@ -120,6 +120,36 @@ def test_report_line_cold() -> None:
     )
 
 
+def test_report_line_of_a_snapstart_restore() -> None:
+    # As Lambda logs it for a SnapStart function (its Java form: Python's is undocumented).
+    line = Report(
+        RID, 15.74, 16, 128, 56, restore_duration_ms=789.644, billed_restore_duration_ms=163
+    ).line()
+    assert line == (
+        f"REPORT RequestId: {RID}\tDuration: 15.74 ms\tBilled Duration: 16 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 56 MB\tRestore Duration: 789.64 ms\t"
+        "Billed Restore Duration: 163 ms\t"
+    )
+
+
+def test_restore_lines() -> None:
+    line = report.restore_start_line("ap-southeast-2", "python3.12")
+    assert line.startswith("RESTORE_START Runtime Version: python:3.12.v38\t")
+    assert "\tRuntime Version ARN: arn:aws:lambda:ap-southeast-2::runtime:" in line
+    assert report.RestoreReport(789.644).line() == "RESTORE_REPORT Restore Duration: 789.64 ms\n"
+    assert report.RestoreReport(1236.04, "timeout").line() == (
+        "RESTORE_REPORT Restore Duration: 1236.04 ms\tStatus: timeout\n"
+    )
+    failed = report.RestoreReport(12.5, "error", "Runtime.AfterRestoreError")
+    assert failed.line() == (
+        "RESTORE_REPORT Restore Duration: 12.50 ms\tStatus: error\t"
+        "Error Type: Runtime.AfterRestoreError\n"
+    )
+    # SnapStart always reports its Init, success included.
+    snapshot = report.InitReport(80.123, "init", "success", initialization_type="snap-start")
+    assert snapshot.line() == "INIT_REPORT Init Duration: 80.12 ms\tPhase: init\tStatus: success\n"
+
+
 def test_report_line_timeout() -> None:
     line = Report(RID, 3000.0, 3000, 128, 40, status="timeout").line()
     assert line == (

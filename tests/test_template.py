@@ -994,3 +994,69 @@ def _where():  # type: ignore[no-untyped-def]
     from pytest_lambda.template import Where
 
     return Where("template.yaml", None, "test")
+
+
+SNAPSTART_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+Resources:
+  SnapOn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      AutoPublishAlias: live
+      SnapStart:
+        ApplyOn: PublishedVersions
+  SnapOff:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      SnapStart:
+        ApplyOn: None
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.13
+      Code: .
+      Role: arn:aws:iam::123456789012:role/r
+      SnapStart: {ApplyOn: PublishedVersions}
+"""
+
+
+def test_snapstart_from_a_template(tmp_path: Path) -> None:
+    path = write(tmp_path, SNAPSTART_TEMPLATE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeVersionWarning)
+        warnings.simplefilter("ignore", TemplateWarning)  # AutoPublishAlias
+        assert FunctionConfig.from_template(path, "SnapOn").snapstart is True
+        assert FunctionConfig.from_template(path, "SnapOff").snapstart is False
+        assert FunctionConfig.from_template(path, "Plain").snapstart is True
+        overridden = FunctionConfig.from_template(path, "SnapOn", overrides={"snapstart": False})
+        assert overridden.snapstart is False
+
+
+@pytest.mark.parametrize(
+    ("snapstart", "message"),
+    [
+        ("SnapStart: {ApplyOn: Always}", "property SnapStart: must be a mapping with ApplyOn"),
+        # The SAM transform refuses this one itself.
+        ("SnapStart: PublishedVersions", "Property 'SnapStart' should be a map"),
+    ],
+)
+def test_a_snapstart_property_lambda_refuses(tmp_path: Path, snapstart: str, message: str) -> None:
+    path = one_function(tmp_path, snapstart + "\n")
+    with pytest.raises(HarnessError, match=message):
+        FunctionConfig.from_template(path)
+
+
+def test_snapstart_on_an_older_runtime_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, SNAPSTART_TEMPLATE.replace("python3.12", "python3.11"))
+    with (
+        warnings.catch_warnings(),
+        pytest.raises(HarnessError, match="snapstart=True needs a python3.12 or later runtime"),
+    ):
+        warnings.simplefilter("ignore", TemplateWarning)  # AutoPublishAlias
+        FunctionConfig.from_template(path, "SnapOn")

@@ -11,6 +11,7 @@ function past its reserved concurrency).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import ClassVar, Generic, Protocol, TypeVar
 
 from ..config import FunctionConfig, Isolation
@@ -29,6 +30,11 @@ class ExecutionEnvironment(Protocol):
 
     def __init__(self, config: FunctionConfig, session: Session) -> None:
         """Start the environment (not yet initialised) with the session's variables."""
+
+    @property
+    def overlay(self) -> Mapping[str, str]:
+        """The session's variables it started with (Session.overlay_variables)."""
+        ...
 
     @property
     def alive(self) -> bool:
@@ -129,6 +135,15 @@ class EnvironmentPool(Generic[E]):
         self.close()
         with self._lock:
             self._limit = limit
+
+    def discard_idle(self, stale: Callable[[E], bool]) -> None:
+        """Close the warm environments `stale` says no longer fit (the next request that
+        would have used one is a cold start)."""
+        with self._lock:
+            dropped = [e for e in self._idle if stale(e)]
+            self._idle = [e for e in self._idle if e not in dropped]
+        for environment in dropped:
+            environment.close()
 
     def close(self) -> None:
         """Close the warm environments; busy ones are closed when their request ends."""

@@ -104,9 +104,9 @@ class InlineEnvironment:
         self._init_patches: tuple[Patch, ...] = ()
         self._tmp = PrivateTmp(self, config.function_name, parent=session_directory(session))
         self.tmp_dir = self._tmp.path
-        self._variables = function_variables(
-            config, self.tmp_dir, session.overlay_variables(config)
-        )
+        # The session's variables this environment started with (the AWS endpoint, ...).
+        self.overlay = session.overlay_variables(config)
+        self._variables = function_variables(config, self.tmp_dir, self.overlay)
         # The function's stdout, stderr and the runtime's records share one file, in the
         # order they are written, as a worker's share its log pipe.
         log_file = tempfile.TemporaryFile(prefix=f"lambda-{config.function_name}-log-")  # noqa: SIM115

@@ -37,7 +37,6 @@ _WARNED = {
     "DeadLetterConfig": "not honoured: failed asynchronous invokes are not sent anywhere",
     "FileSystemConfigs": "not honoured: no EFS file system is mounted",
     "RuntimeManagementConfig": "not honoured: the runtime is the interpreter running the tests",
-    "SnapStart": "not honoured: every cold start runs Init",
 }
 # SAM properties that leave no trace on the function itself.
 _SAM_WARNED = {
@@ -63,8 +62,11 @@ _HONOURED = frozenset(
         "Role",
         "FunctionName",
         "ImageConfig",
+        "SnapStart",
     }
 )
+# SnapStart.ApplyOn: what Lambda accepts (botocore's SnapStartApplyOn).
+_SNAPSTART_APPLY_ON = {"PublishedVersions": True, "None": False}
 _LOGGING = {
     "LogFormat": "log_format",
     "ApplicationLogLevel": "log_level",
@@ -208,6 +210,8 @@ class _Reader:
                 )
             if "Size" in storage:
                 self.put("ephemeral_storage_mb", "EphemeralStorage.Size", _as_int(storage["Size"]))
+        if self.wanted("snapstart") and "SnapStart" in self.properties:
+            self.put("snapstart", "SnapStart", self._snapstart())
         self._logging()
         self._warn_unhonoured()
         return self.settings_
@@ -264,6 +268,16 @@ class _Reader:
                 continue
             rendered[name] = _rendered(resolved, where)
         return rendered
+
+    def _snapstart(self) -> bool:
+        snapstart = self.read("SnapStart")
+        apply_on = snapstart.get("ApplyOn") if isinstance(snapstart, Mapping) else None
+        if apply_on not in _SNAPSTART_APPLY_ON:
+            raise self.where("SnapStart").error(
+                "must be a mapping with ApplyOn: PublishedVersions (SnapStart on) or None "
+                f"(off), got {snapstart!r}"
+            )
+        return _SNAPSTART_APPLY_ON[apply_on]
 
     def _architecture(self) -> Any:
         architectures = self.read("Architectures")

@@ -6,14 +6,16 @@ process make them, the process tree otherwise)."""
 
 from __future__ import annotations
 
+import shutil
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
-from pytest_lambda import ErrorKind, sandbox
+from pytest_lambda import ErrorKind, LambdaFunction, sandbox
 
-from .conftest import wait_gone
+from .conftest import SANDBOX_HANDLERS, wait_gone
 
 
 @pytest.fixture(params=["cgroup", "process-tree"])
@@ -119,3 +121,66 @@ def test_the_pytest_header_says_how_environments_are_contained(
     result.stdout.fnmatch_lines(
         ["pytest-lambda: process isolation: containment process-tree, memory pss-monitor"]
     )
+
+
+# Environments forked from a template (inherited imports) and restored from a SnapStart
+# snapshot are contained as those forked from the zygote are.
+
+TEMPLATED_ESCAPE = """\
+import jmespath  # noqa: F401  (from site-packages: later cold starts fork from a template)
+
+from escape import daemon  # noqa: F401
+"""
+
+
+def test_a_daemon_of_an_environment_forked_from_a_template_dies_at_close(
+    containment, tmp_path: Path
+) -> None:
+    (tmp_path / "templated.py").write_text(TEMPLATED_ESCAPE)
+    shutil.copy(SANDBOX_HANDLERS / "escape.py", tmp_path)
+    with LambdaFunction("templated.daemon", code_dir=tmp_path) as teacher:
+        teacher.invoke({}).assert_ok()
+    function = LambdaFunction("templated.daemon", code_dir=tmp_path)
+    invocation = function.invoke({})
+    assert invocation.inherited_import_ms is not None, "not forked from a template"
+    daemon = invocation.assert_ok()
+    assert not wait_gone(daemon, timeout_s=0.2)
+    function.close()
+    assert wait_gone(daemon)
+
+
+@pytest.mark.filterwarnings("ignore::pytest_lambda.notices.RuntimeVersionWarning")
+def test_a_daemon_of_a_restored_environment_is_frozen_and_dies_at_close(
+    make_function, containment, tmp_path: Path
+) -> None:
+    function = make_function(
+        "escape.daemon", snapstart=True, runtime="python3.12", name=f"snap-{uuid.uuid4().hex}"
+    )
+    counter = tmp_path / "counter"
+    invocation = function.invoke({"counter": str(counter), "linger": 0.1})
+    assert invocation.restore_duration_ms is not None, "not restored from a snapshot"
+    daemon = invocation.assert_ok()
+    frozen_at = counted(counter)
+    time.sleep(0.3)
+    assert counted(counter) == frozen_at
+    function.close()
+    assert wait_gone(daemon)
+
+
+def test_a_daemon_of_a_live_environment_outlives_a_sibling_forked_from_the_same_template(
+    containment, tmp_path: Path
+) -> None:
+    # Orphans are re-parented to the template; when a sibling's worker ends, the template
+    # kills the orphans of gone workers only, not those of live environments.
+    (tmp_path / "templated.py").write_text(TEMPLATED_ESCAPE)
+    shutil.copy(SANDBOX_HANDLERS / "escape.py", tmp_path)
+    with LambdaFunction("templated.daemon", code_dir=tmp_path) as teacher:
+        teacher.invoke({}).assert_ok()
+    with LambdaFunction("templated.daemon", code_dir=tmp_path) as live:
+        first = live.invoke({})
+        assert first.inherited_import_ms is not None, "not forked from a template"
+        daemon = first.assert_ok()
+        with LambdaFunction("templated.daemon", code_dir=tmp_path) as sibling:
+            assert sibling.invoke({}).inherited_import_ms is not None
+        assert not wait_gone(daemon, timeout_s=0.3)
+    assert wait_gone(daemon)

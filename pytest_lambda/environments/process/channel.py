@@ -32,7 +32,8 @@ each field that travels and its kind:
     register(Hello, pid=INT, coverage=BOOL, tmp_limited=BOOL, user_namespace=BOOL)
 
 Kinds: STR, INT, FLOAT, BOOL, BYTES, JSON (a value JSON holds), `optional(kind)`,
-`list_of(kind)`, `one_of(*values)`, `enum_of(EnumType)`, and LAMBDA_ERROR. Fields not
+`list_of(kind)`, `tuple_of(kind)`, `pair_of(kind, kind)`, `dict_of(kind)` (string keys),
+`one_of(*values)`, `enum_of(EnumType)`, and LAMBDA_ERROR. Fields not
 named keep their defaults on arrival. Decoding checks every field against its kind, and
 the type name against the registry; a type is built only from what was checked.
 """
@@ -171,6 +172,40 @@ class _List(Kind):
         return [self._kind.decode(item, attachments) for item in value]
 
 
+class _Tuple(_List):
+    def decode(self, value: Any, attachments: Sequence[bytes]) -> Any:
+        return tuple(super().decode(value, attachments))
+
+
+class _Pair(Kind):
+    def __init__(self, first: Kind, second: Kind) -> None:
+        self._kinds = (first, second)
+
+    def encode(self, value: Any, attachments: list[bytes]) -> Any:
+        pairs = zip(self._kinds, value, strict=True)
+        return [kind.encode(item, attachments) for kind, item in pairs]
+
+    def decode(self, value: Any, attachments: Sequence[bytes]) -> Any:
+        if not isinstance(value, list) or len(value) != 2:
+            raise ProtocolError("expected a pair")
+        pairs = zip(self._kinds, value, strict=True)
+        return tuple(kind.decode(item, attachments) for kind, item in pairs)
+
+
+class _Dict(Kind):
+    def __init__(self, kind: Kind) -> None:
+        self._kind = kind
+
+    def encode(self, value: Any, attachments: list[bytes]) -> Any:
+        return {key: self._kind.encode(item, attachments) for key, item in value.items()}
+
+    def decode(self, value: Any, attachments: Sequence[bytes]) -> Any:
+        # json.loads made the keys strings.
+        if not isinstance(value, dict):
+            raise ProtocolError(f"expected an object, got {type(value).__name__}")
+        return {key: self._kind.decode(item, attachments) for key, item in value.items()}
+
+
 class _OneOf(Kind):
     def __init__(self, values: tuple[Any, ...]) -> None:
         self._values = values
@@ -211,6 +246,19 @@ def optional(kind: Kind) -> Kind:
 
 def list_of(kind: Kind) -> Kind:
     return _List(kind)
+
+
+def tuple_of(kind: Kind) -> Kind:
+    return _Tuple(kind)
+
+
+def pair_of(first: Kind, second: Kind) -> Kind:
+    return _Pair(first, second)
+
+
+def dict_of(kind: Kind) -> Kind:
+    """An object with string keys, each value of `kind`."""
+    return _Dict(kind)
 
 
 def one_of(*values: Any) -> Kind:

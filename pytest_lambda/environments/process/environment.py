@@ -31,14 +31,16 @@ from ...config import FunctionConfig
 from ...errors import ErrorKind, HarnessError, LambdaError
 from ...logs import LogRecord, RecordReader
 from ...patching import Patch, for_transport
-from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest
+from ...runtime import InitOutcome, InvokeOutcome, InvokeRequest, RestoreOutcome
 from ...session import Session
 from ...variables import function_variables, new_trace_id
 from ..shared import PrivateTmp, lost, timed_out
 from . import memory
 from .channel import MessageReader, ProtocolError, encode_pickled
 from .containment import CgroupGroup, Group, TreeGroup
-from .registry import sandbox
+from .messages import Learned, Restore, Restored
+from .registry import Template, sandbox
+from .server import ForkServer
 from .worker import Close, Hello, Invoke, WorkerSpec
 
 # How often the environment's memory is read while a request runs: bounds how far past
@@ -50,6 +52,18 @@ ADDRESS_SPACE_MARGIN_MB = 4096
 # A message that has begun to arrive by the deadline gets this long to arrive whole.
 READ_GRACE_S = 0.05
 _EXIT_STATUS_WAIT_S = 2.0
+# Lambda gives a SnapStart restore (the after-restore hooks) 10 seconds.
+RESTORE_TIMEOUT_S = 10.0
+# The Invoke API's answers to a failed restore (botocore's Lambda model: 400 and 408).
+SNAPSTART_EXCEPTION = (
+    "SnapStartException",
+    "The afterRestore() runtime hook encountered an error. For more information, check "
+    "the Amazon CloudWatch logs.",
+)
+SNAPSTART_TIMEOUT_EXCEPTION = (
+    "SnapStartTimeoutException",
+    "Lambda couldn't restore the snapshot within the timeout limit.",
+)
 _CLOSE_WAIT_S = 5.0
 _LOG_READ_BYTES = 1 << 20
 _LOG_DRAIN_LIMIT_BYTES = 8 << 20
@@ -130,33 +144,56 @@ def _close_all(fds: list[int]) -> None:
 class ProcessEnvironment:
     """One Lambda execution environment: its /tmp, its group of processes, and the worker
     process that runs its runtime (started again, in the same environment, after the
-    runtime is lost)."""
+    runtime is lost).
+
+    With SnapStart (`config.snapstart`) its runtime is restored from the function's
+    snapshot instead (taken by the first cold start that needs it); `snapshot=True` makes
+    the environment that takes one (its worker becomes the snapshot after Init).
+    """
 
     # Each request runs in the worker: environments serve requests side by side.
     shares_process: ClassVar[bool] = False
+    # SnapStart cold starts restore from a snapshot (a worker forked after its Init).
+    restores_snapshots: ClassVar[bool] = True
 
-    def __init__(self, config: FunctionConfig, session: Session) -> None:
+    def __init__(self, config: FunctionConfig, session: Session, *, snapshot: bool = False) -> None:
         self.config = config
+        self._session = session
         self._sandbox = sandbox(session)
-        hooks = session.worker_hooks
-        self._server = self._sandbox.fork_server(hooks)
-        self._tmp = PrivateTmp(self, config.function_name, parent=self._server.tmp_root)
-        self.tmp_dir = self._tmp.path
+        self._hooks = session.worker_hooks
+        base = self._sandbox.fork_server(self._hooks)
+        self._takes_snapshot = snapshot
+        self._restores = config.snapstart and not snapshot
+        # The session's variables this environment started with (the AWS endpoint, ...).
+        self.overlay = session.overlay_variables(config)
+        self._tmp: PrivateTmp | None = None
+        # A restored environment's /tmp is the snapshot's directory (its own mount).
+        self.tmp_dir = ""
+        if not self._restores:
+            self._tmp = PrivateTmp(self, config.function_name, parent=base.tmp_root)
+            self.tmp_dir = self._tmp.path
         self._token = os.urandom(16)
         self._group = self._sandbox.new_group()
         weakref.finalize(self, _release, self._group)
         self._spec = WorkerSpec(
             handler=config.handler,
             code_dir=str(config.code_path),
-            variables=function_variables(config, self.tmp_dir, session.overlay_variables(config)),
+            variables=function_variables(config, self.tmp_dir, self.overlay),
             sys_path=config.import_paths,
             address_space_limit_bytes=(config.memory_mb + ADDRESS_SPACE_MARGIN_MB) << 20,
-            start_hooks=hooks,
+            start_hooks=self._hooks,
             log_token=self._token,
             tmp_dir=self.tmp_dir,
             ephemeral_storage_mb=config.ephemeral_storage_mb,
             cgroups=self._group.join_paths,
+            snapshot=snapshot,
         )
+        self._worker_server: ForkServer = base
+        self._template: Template | None = None
+        # The fork server a snapshot's worker becomes after its Init.
+        self.snapshot_server: ForkServer | None = None
+        # The snapshot a restored environment came from.
+        self._snapshot: Snapshot | None = None
         self._limit_kb = config.memory_mb * 1024
         # The namespaces a limited /tmp lives in, kept open so that a restarted runtime
         # finds its files again (Lambda does not clear /tmp when it restarts a runtime).
@@ -184,12 +221,24 @@ class ProcessEnvironment:
             paths = [f"/proc/{os.getpid()}/fd/{fd}" for fd in self._namespace_fds]
             user = paths[0] if len(paths) == 2 else None
             spec = replace(spec, join_namespaces=(user, paths[-1]))
+        server, self._template = self._sandbox.server_for(
+            self.config, self._spec.variables, self._hooks
+        )
+        if self._template is not None:
+            server = self._template.server
         self._started = monotonic()
         try:
-            self._sock, self._log_fd = self._server.spawn(spec)
+            if self._takes_snapshot:
+                self._sock, self._log_fd, self.snapshot_server = server.spawn_snapshot(spec)
+            else:
+                self._sock, self._log_fd = server.spawn(spec)
         except OSError as e:
             self.close()
             raise HarnessError(f"could not start an execution environment: {e}") from e
+        self._worker_server = server
+        self._open_channels()
+
+    def _open_channels(self) -> None:
         self._sock.setblocking(False)
         os.set_blocking(self._log_fd, False)
         self._poller = select.poll()
@@ -215,18 +264,29 @@ class ProcessEnvironment:
         if not self.alive:
             raise HarnessError("this execution environment was closed; start a new one")
         self.needs_init = False
+        if self._restores:
+            return self._restore(request_id, timeout_s, patches)
         self._spawn(patches)
         deadline = self._started + timeout_s
         hello = self._wait(deadline)
         if isinstance(hello, Hello) and self._adopt(hello):
             outcome = self._wait(deadline)
+            if isinstance(outcome, Learned):
+                # What the Init imported from site-packages, for the function's next cold
+                # starts; the Init outcome follows.
+                self._sandbox.learn(self.config, outcome, self._template)
+                outcome = self._wait(deadline)
             if isinstance(outcome, InitOutcome):
                 if outcome.error is not None:
                     # The runtime exits after an init error: this one is done with.
                     self._end_worker()
                 else:
-                    self._after_request()
-                return replace(outcome, records=self._records("init"))
+                    # Not frozen: the request that started it follows at once.
+                    self._update_peak()
+                    if self._memory is not None:
+                        self._memory.note_shared_outside()
+                inherited = self._template.inherited_ms if self._template is not None else None
+                return replace(outcome, records=self._records("init"), inherited_ms=inherited)
         else:
             # A Hello that was not adopted has ended the runtime already.
             outcome = _EXITED if isinstance(hello, Hello) else hello
@@ -240,15 +300,90 @@ class ProcessEnvironment:
             timed_out=outcome is _TIMED_OUT,
         )
 
-    def _adopt(self, hello: Hello) -> bool:
+    def _invoke_message(self, request: InvokeRequest, remaining_ms: float) -> Invoke:
+        return Invoke(
+            replace(request, patches=for_transport(request.patches))
+            if request.patches
+            else request,
+            int(remaining_ms),
+            new_trace_id(),
+            frozen_time.capture(),
+        )
+
+    def _snapshot_key(self) -> tuple[FunctionConfig, frozenset[tuple[str, str]]]:
+        """What a snapshot is taken for: the configuration and the variables its Init sees."""
+        return self.config, frozenset(self._spec.variables.items())
+
+    def _restore(
+        self, request_id: str, timeout_s: float, patches: tuple[Patch, ...]
+    ) -> InitOutcome:
+        """A SnapStart cold start: restore from the snapshot (taking it first if needed)."""
+        snapshot, taken = self._sandbox.snapshot(
+            self._snapshot_key(),
+            lambda: Snapshot.take(self.config, self._session, request_id, timeout_s, patches),
+        )
+        if not isinstance(snapshot, Snapshot):
+            # Init (or a before-snapshot hook) failed: there is no snapshot to restore.
+            assert taken is not None
+            return taken
+        self._snapshot = snapshot
+        self.tmp_dir = snapshot.tmp_dir
+        self._token = snapshot.token
+        started = self._started = monotonic()
+        try:
+            self._sock, self._log_fd = snapshot.server.restore(
+                Restore(frozen_time.capture(), self._group.join_paths)
+            )
+        except OSError as e:
+            self.close()
+            raise HarnessError(f"could not restore an execution environment: {e}") from e
+        self._worker_server = snapshot.server
+        self._template = None
+        self._open_channels()
+        deadline = started + RESTORE_TIMEOUT_S
+        reply = self._wait(deadline)
+        if isinstance(reply, Hello):
+            reply = self._wait(deadline) if self._adopt(reply, restored=True) else _EXITED
+        if not isinstance(reply, Restored | _Ended):
+            reply = self._malformed(f"{type(reply).__name__} where the harness expected none")
+        records = self._records("restore")
+        duration_ms = elapsed_ms(started)
+        if isinstance(reply, Restored):
+            if reply.error is None:
+                # Not frozen: the request that started it follows at once.
+                self._update_peak()
+                restore = RestoreOutcome(duration_ms, reply.duration_ms, records, taken)
+                return InitOutcome(duration_ms, None, restore=restore)
+            self._end_worker()
+            restore = RestoreOutcome(
+                duration_ms, reply.duration_ms, records, taken, "error", reply.error.error_type
+            )
+            return InitOutcome(duration_ms, _snapstart_error(*SNAPSTART_EXCEPTION), restore=restore)
+        assert isinstance(reply, _Ended)
+        if reply is _TIMED_OUT:
+            self._end_worker()
+            restore = RestoreOutcome(duration_ms, duration_ms, records, taken, "timeout")
+            error = _snapstart_error(*SNAPSTART_TIMEOUT_EXCEPTION)
+            return InitOutcome(duration_ms, error, restore=restore, timed_out=True)
+        if reply is _OUT_OF_MEMORY:
+            self._end_worker()
+            error_type = "Runtime.OutOfMemory"
+        else:
+            self._exit_detail()
+            error_type = "Runtime.ExitError"
+        restore = RestoreOutcome(duration_ms, duration_ms, records, taken, "error", error_type)
+        return InitOutcome(duration_ms, _snapstart_error(*SNAPSTART_EXCEPTION), restore=restore)
+
+    def _adopt(self, hello: Hello, *, restored: bool = False) -> bool:
         """Take the worker's word for its pid once the system confirms it: a child of the
-        fork server. False (the runtime is ended) if it is not."""
+        fork server that started it (the zygote, a template or the snapshot). False (the
+        runtime is ended) if it is not."""
         pid = hello.pid
         parent = memory.parent_of(pid) if pid > 0 else -1
         # A worker that ends at once (sys.exit at import) may be reaped before its Hello
         # is read: then the zygote's report of its end is the proof.
-        if parent != self._server.pid and not (
-            parent == 0 and self._server.reaped(pid, _EXIT_STATUS_WAIT_S)
+        if parent != self._worker_server.pid and not (
+            parent == 0 and self._worker_server.reaped(pid, _EXIT_STATUS_WAIT_S)
         ):
             self._malformed(f"a Hello naming process {pid}, not a worker of the fork server")
             return False
@@ -276,6 +411,10 @@ class ProcessEnvironment:
         self._finalizer = weakref.finalize(
             self, _discard, self._group, pid, self._sock, self._log_fd, self._pidfd
         )
+        if restored:
+            # A lost runtime is restored again, in a /tmp of its own: nothing to rejoin.
+            self.tmp_limited = hello.tmp_limited
+            return True
         if hello.tmp_limited and not self._namespace_fds:
             self.tmp_limited = True
             kinds = ("user", "mnt") if hello.user_namespace else ("mnt",)
@@ -311,16 +450,7 @@ class ProcessEnvironment:
         remaining_ms = request.deadline_ms - int(time.time() * 1000)
         deadline = started + max(remaining_ms, 0) / 1000
         self._thaw()
-        frame = encode_pickled(
-            Invoke(
-                replace(request, patches=for_transport(request.patches))
-                if request.patches
-                else request,
-                remaining_ms,
-                new_trace_id(),
-                frozen_time.capture(),
-            )
-        )
+        frame = encode_pickled(self._invoke_message(request, remaining_ms))
         reply = self._send(frame, deadline)
         if reply is None:
             reply = self._wait(deadline)
@@ -352,14 +482,27 @@ class ProcessEnvironment:
     def close(self) -> None:
         if not self.alive:
             return
-        if self.pid and self._coverage:
+        if self.snapshot_server is not None:
+            self._close_snapshot()
+        elif self.pid and self._coverage:
             self._close_gracefully()
         self._end_worker()
         self.alive = False
         _close_all(self._namespace_fds)
-        self._tmp.remove()
+        if self._tmp is not None:
+            self._tmp.remove()
         self._group.remove()
         self._sandbox.untrack(self)
+
+    def _close_snapshot(self) -> None:
+        """A snapshot ends its restored environments, saves its coverage data and exits as
+        its control socket closes; then the zygote reports its end."""
+        assert self.snapshot_server is not None
+        self.snapshot_server.stop()
+        if self.pid:
+            status = self._worker_server.wait_exit(self.pid, _CLOSE_WAIT_S)
+            if status is not None:
+                self._end_worker(reaped=True)
 
     def _close_gracefully(self) -> None:
         """Let the worker save its coverage data, then wait (briefly) for it to exit."""
@@ -391,7 +534,7 @@ class ProcessEnvironment:
                     # again would make a timeout later by what it costs.
                     self._memory.update_peak()
                 if self.pid:
-                    self._server.forget(self.pid)
+                    self._worker_server.forget(self.pid)
                 finalizer()
         self._frozen = False
         self._log_open = False
@@ -403,11 +546,11 @@ class ProcessEnvironment:
         status = None
         pid = self.pid
         if pid:
-            status = self._server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
+            status = self._worker_server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
             if status is None:
                 # Its socket is closed but it lives on (or the zygote is gone): end it.
                 self._group.kill(pid)
-                status = self._server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
+                status = self._worker_server.wait_exit(pid, _EXIT_STATUS_WAIT_S)
         self._drain_logs(until_eof=True)
         self._end_worker(reaped=status is not None)
         return exit_detail(status) if status is not None else "signal: killed"
@@ -540,3 +683,43 @@ class ProcessEnvironment:
                 return
             read += len(chunk)
             self._reader.feed(chunk)
+
+
+def _snapstart_error(error_type: str, message: str) -> LambdaError:
+    """The Invoke API's answer when the environment could not be restored."""
+    return LambdaError.sandbox(ErrorKind.INIT, error_type, message)
+
+
+class Snapshot:
+    """A SnapStart snapshot of one function configuration, seen from the test process:
+    the worker that ran Init and the before-snapshot hooks, now the fork server of the
+    environments restored from it (see worker.py). It lives as long as the session."""
+
+    def __init__(self, initialised: ProcessEnvironment) -> None:
+        assert initialised.snapshot_server is not None
+        self._initialised = initialised
+        self.server: ForkServer = initialised.snapshot_server
+        # The snapshot is the initialised worker: restored environments are its children.
+        self.server.pid = initialised.pid
+        self.token = initialised._token
+        self.tmp_dir = initialised.tmp_dir
+
+    @classmethod
+    def take(
+        cls,
+        config: FunctionConfig,
+        session: Session,
+        request_id: str,
+        timeout_s: float,
+        patches: tuple[Patch, ...],
+    ) -> tuple[Snapshot | None, InitOutcome]:
+        """Run Init (and the before-snapshot hooks) once; the snapshot, unless it failed."""
+        initialising = ProcessEnvironment(config, session, snapshot=True)
+        outcome = initialising.init(request_id, timeout_s, patches)
+        if outcome.error is not None:
+            initialising.close()
+            return None, outcome
+        return cls(initialising), outcome
+
+    def close(self) -> None:
+        self._initialised.close()

@@ -1,6 +1,8 @@
-"""What a session owns for process isolation: the preload and containment settings, the
-fork server (and those retired by a change of settings), the session's cgroups, and every
-live environment, so that none outlives the session."""
+"""What a session owns for process isolation: its settings (preload, containment,
+inherited imports), the fork server (and those retired by a change of settings), the
+templates forked from it and what each function's Init taught them, the SnapStart
+snapshots, the session's cgroups, and every live environment, so that none outlives the
+session."""
 
 from __future__ import annotations
 
@@ -9,24 +11,65 @@ import re
 import threading
 import warnings
 import weakref
-from collections.abc import Iterable
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
+from ...config import FunctionConfig
 from ...errors import HarnessError
 from ...session import Resource, Session, Stage, current
 from ..shared import session_directory
 from .containment import CHOICES, Group, Plan, expected_mechanism
+from .messages import Learned, ServiceModel, TemplateSpec
 from .server import ForkServer
 
 PRELOAD_VARIABLE = "PYTEST_LAMBDA_PRELOAD"
 CONTAINMENT_VARIABLE = "PYTEST_LAMBDA_CONTAINMENT"
+INHERIT_VARIABLE = "PYTEST_LAMBDA_INHERIT_IMPORTS"
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-# configure()'s "leave this setting as it is".
-_UNCHANGED: Any = object()
+# Templates of one set of modules, for functions whose variables differ in one their
+# imports read: beyond this, such functions import for themselves.
+_TEMPLATES_PER_SET = 3
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+
+class _Keep:
+    """A setting left as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
 
 
 class _Closable(Protocol):
     def close(self) -> None: ...
+
+
+# Which function taught a template: its code, handler, layers and runtime.
+FunctionKey = tuple[str, str, tuple[str, ...], str]
+
+
+def function_key(config: FunctionConfig) -> FunctionKey:
+    return (str(config.code_path), config.handler, tuple(map(str, config.layers)), config.runtime)
+
+
+@dataclass
+class Template:
+    """A template forked from the zygote: the modules it imported (in order), the botocore
+    models it loaded, the variables its imports read, what importing and warming cost."""
+
+    base: ForkServer
+    server: ForkServer
+    modules: tuple[str, ...]
+    models: frozenset[ServiceModel]
+    reads: Mapping[str, str | None]
+    inherited_ms: float
+
+    def fits(self, variables: Mapping[str, str]) -> bool:
+        """Whether a function with these variables finds the imports as they were made."""
+        return all(variables.get(name) == value for name, value in self.reads.items())
 
 
 def _parse_preload(names: Iterable[str]) -> tuple[str, ...]:
@@ -52,6 +95,16 @@ def _parse_containment(choice: object, source: str) -> str:
     return str(choice)
 
 
+@dataclass(eq=False)
+class _SnapshotEntry:
+    key: object
+    snapshot: _Closable | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+T = TypeVar("T")
+
+
 class Sandbox:
     """The fork server(s), the containment plan and live environments of one session."""
 
@@ -63,16 +116,35 @@ class Sandbox:
         self._configured_preload: tuple[str, ...] | None = None
         self._configured_containment: str | None = None
         self._plan: Plan | None = None
+        self._configured_inherit: bool | None = None
         self._environments: weakref.WeakSet[_Closable] = weakref.WeakSet()
+        self._learned: dict[FunctionKey, Learned] = {}
+        self._templates: list[Template] = []
+        self._untemplatable: set[frozenset[str]] = set()
+        self._snapshots: list[_SnapshotEntry] = []
 
-    def configure(self, preload: Any = _UNCHANGED, containment: Any = _UNCHANGED) -> None:
+    def configure(
+        self,
+        preload: Iterable[str] | str | None | _Keep = KEEP,
+        containment: str | None | _Keep = KEEP,
+        inherit_imports: bool | None | _Keep = KEEP,
+    ) -> None:
+        """Change the settings given (None: back to the variable's); KEEP leaves one."""
         with self._lock:
-            if preload is not _UNCHANGED:
+            if not isinstance(preload, _Keep):
                 self._configured_preload = None if preload is None else _parse_preload(preload)
-            if containment is not _UNCHANGED:
+            if not isinstance(containment, _Keep):
                 self._configured_containment = (
                     None if containment is None else _parse_containment(containment, "containment")
                 )
+            if not isinstance(inherit_imports, _Keep):
+                self._configured_inherit = inherit_imports
+
+    def inherits_imports(self) -> bool:
+        """Whether cold starts are forked from templates (on unless turned off)."""
+        if self._configured_inherit is not None:
+            return self._configured_inherit
+        return os.environ.get(INHERIT_VARIABLE, "").strip().lower() not in _FALSE_WORDS
 
     def preload_modules(self) -> tuple[str, ...]:
         if self._configured_preload is not None:
@@ -141,6 +213,85 @@ class Sandbox:
                     )
             return server
 
+    # -- inherited imports ----------------------------------------------------------
+
+    def server_for(
+        self, config: FunctionConfig, variables: Mapping[str, str], worker_hooks: tuple[str, ...]
+    ) -> tuple[ForkServer, Template | None]:
+        """Where a cold start of `config` is forked from: the template for what its Init
+        imported before (when it fits its variables), else the zygote."""
+        base = self.fork_server(worker_hooks)
+        if not self.inherits_imports():
+            return base, None
+        learned = self._learned.get(function_key(config))
+        if learned is None or not learned.modules:
+            return base, None
+        with self._lock:
+            return base, self._template_for(base, learned, variables)
+
+    def _template_for(
+        self, base: ForkServer, learned: Learned, variables: Mapping[str, str]
+    ) -> Template | None:
+        modules = frozenset(learned.modules)
+        if modules in self._untemplatable:
+            return None
+        same = [
+            t
+            for t in self._templates
+            if t.base is base and t.server.alive and frozenset(t.modules) == modules
+        ]
+        fitting = [t for t in same if t.fits(variables)]
+        for template in fitting:
+            if template.models.issuperset(learned.models):
+                return template
+        if len(same) >= _TEMPLATES_PER_SET and not fitting:
+            return None
+        models = frozenset(learned.models).union(*(t.models for t in fitting))
+        spec = TemplateSpec(learned.modules, tuple(sorted(models)), dict(variables))
+        try:
+            server, ready = base.fork_template(spec)
+        except (HarnessError, OSError):
+            self._untemplatable.add(modules)
+            return None
+        template = Template(
+            base, server, learned.modules, models, ready.reads, ready.import_ms + ready.warm_ms
+        )
+        # The template it replaces (one that warmed less) forks no more environments; it
+        # stays while those it forked live, and stops with the session.
+        for replaced in fitting:
+            self._templates.remove(replaced)
+            self._retired.append(replaced.server)
+        self._templates.append(template)
+        return template
+
+    def learn(self, config: FunctionConfig, learned: Learned, template: Template | None) -> None:
+        """What a worker's Init imported beyond its template (and the models it loaded)."""
+        modules = (*(template.modules if template else ()), *learned.modules)
+        merged = Learned(tuple(dict.fromkeys(modules)), tuple(dict.fromkeys(learned.models)))
+        with self._lock:
+            self._learned[function_key(config)] = merged
+
+    # -- SnapStart snapshots -----------------------------------------------------------
+
+    def snapshot(
+        self, key: object, take: Callable[[], tuple[_Closable | None, T]]
+    ) -> tuple[_Closable | None, T | None]:
+        """The snapshot for `key` (a configuration and its variables), taken with `take()`
+        by the first cold start that needs it (the others wait for it): the snapshot (None
+        if taking it failed) and what `take()` returned, None when it was taken before. A
+        failed snapshot is not kept: the next cold start tries again."""
+        with self._lock:
+            entry = next((e for e in self._snapshots if e.key == key), None)
+            if entry is None:
+                entry = _SnapshotEntry(key)
+                self._snapshots.append(entry)
+        with entry.lock:
+            if entry.snapshot is not None:
+                return entry.snapshot, None
+            snapshot, taken = take()
+            entry.snapshot = snapshot
+            return snapshot, taken
+
     def track(self, environment: _Closable) -> None:
         with self._lock:
             self._environments.add(environment)
@@ -161,12 +312,23 @@ class Sandbox:
         """
         with self._lock:
             environments = list(self._environments)
-            servers = [*self._retired, *([self._server] if self._server is not None else [])]
+            snapshots = [e.snapshot for e in self._snapshots if e.snapshot is not None]
+            servers = [
+                *(t.server for t in self._templates),
+                *self._retired,
+                *([self._server] if self._server is not None else []),
+            ]
+            self._snapshots.clear()
+            self._templates.clear()
             self._retired.clear()
+            self._learned.clear()
+            self._untemplatable.clear()
             self._server = None
             plan, self._plan = self._plan, None
         for environment in environments:
             environment.close()
+        for snapshot in snapshots:
+            snapshot.close()
         for server in servers:
             server.stop()
         if plan is not None:
@@ -184,8 +346,9 @@ def sandbox(session: Session | None = None) -> Sandbox:
 
 def configure(
     *,
-    preload: Iterable[str] | str | None = _UNCHANGED,
-    containment: str | None = _UNCHANGED,
+    preload: Iterable[str] | str | None | _Keep = KEEP,
+    containment: str | None | _Keep = KEEP,
+    inherit_imports: bool | None | _Keep = KEEP,
     session: Session | None = None,
 ) -> None:
     """Settings of process isolation for the session (the current one by default); a
@@ -202,8 +365,18 @@ def configure(
     make them, else the process tree), "cgroup" (the same: it falls back where there are
     none) or "process-tree". None reads the PYTEST_LAMBDA_CONTAINMENT variable (default
     auto). Environments started afterwards use it.
+
+    `inherit_imports`: whether a function's cold starts are forked from a template that
+    keeps what its earlier Init imported from site-packages imported and warm (see
+    docs/process-isolation.md, "Inherited imports"). None reads the
+    PYTEST_LAMBDA_INHERIT_IMPORTS variable (on unless it says 0, false, no or off).
     """
-    sandbox(session).configure(preload, containment)
+    if not isinstance(inherit_imports, bool | None | _Keep):
+        raise HarnessError(
+            f"inherit_imports must be True or False (None: the {INHERIT_VARIABLE} variable), "
+            f"got {inherit_imports!r}"
+        )
+    sandbox(session).configure(preload, containment, inherit_imports)
 
 
 def containment_mechanism() -> str:

@@ -17,22 +17,37 @@ import importlib
 import io
 import logging
 import os
+import random
 import resource
+import shutil
 import signal
 import socket
 import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..._clock import elapsed_ms, monotonic
 from ...frozen_time import FrozenClock, frozen
 from ...loader import Handler, load_handler
 from ...patching import Patch, PatchError, PatchSet
-from ...runtime import HandlerRuntime, InvokeRequest, LogSink, exit_status
+from ...runtime import (
+    AFTER_RESTORE_EXIT_STATUS,
+    BEFORE_SNAPSHOT_EXIT_STATUS,
+    UTF8_RUNTIMES,
+    HandlerRuntime,
+    InvokeRequest,
+    LogSink,
+    exit_status,
+    response_encoder,
+)
 from ..shared import oversized_payload, patch_failed, refuse_oversized, response_too_large
+from . import inherit
 from .channel import BOOL, INT, receive_pickled, register, send_message
+from .messages import Learned, Restore, Restored
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
@@ -77,6 +92,8 @@ class WorkerSpec:
     # process it starts is born in them; none, or joining fails: it becomes a child
     # subreaper instead (containment.py).
     cgroups: tuple[str, ...] = ()
+    # A SnapStart snapshot (the spawn request carries its control socket too).
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,8 +250,14 @@ def _write(path: str, text: str) -> None:
 
 
 def _apply_variables(spec: WorkerSpec) -> None:
-    os.environ.clear()
-    os.environ.update(spec.variables)
+    wanted = spec.variables
+    # Only what differs is unset or set (each one a putenv or unsetenv call).
+    for name in [name for name in os.environ if name not in wanted]:
+        del os.environ[name]
+    current = os.environ
+    for name, value in wanted.items():
+        if current.get(name) != value:
+            current[name] = value
     time.tzset()
     os.chdir(spec.code_dir)
     own = list(dict.fromkeys(spec.sys_path))
@@ -257,7 +280,9 @@ def _install_logging(runtime: HandlerRuntime) -> None:
     for existing in list(root.handlers):
         root.removeHandler(existing)
     root.addHandler(runtime.log_handler())
-    root.setLevel(runtime.settings.root_level)
+    if root.level != runtime.settings.root_level:
+        # Setting a level clears every logger's cache: only when it changes.
+        root.setLevel(runtime.settings.root_level)
 
 
 def _coverage_active() -> bool:
@@ -273,34 +298,63 @@ def _save_coverage() -> None:
         current.save()
 
 
-def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> int:
-    """The worker's life; returns its exit status (the caller ends the process with it)."""
-    in_cgroups = _join_cgroups(spec.cgroups)
+# The process that ran prepare() (a fork does not inherit it).
+_prepared_in = 0
+
+
+def prepare(zygote_pid: int) -> None:
+    """What every environment does first, whatever its spec: its own process session,
+    dying with the zygote, a fresh process's signal dispositions, no stdin, its streams,
+    the record of botocore's models. The zygote's standby child does it while it waits
+    for a request, so that a cold start does not wait for it."""
+    global _prepared_in
     os.setsid()
-    # First, while nothing else runs in the process (a process joins a user namespace
-    # only while it has one thread) and before its working directory is set.
-    tmp_limited, user_namespace = _limit_tmp(spec)
     _die_with_parent(zygote_pid)
     _reset_signals()
-    _set_limits(spec.address_space_limit_bytes)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    # The runtime's records go to a descriptor of their own on the same pipe (Lambda's
-    # telemetry descriptor): they keep their order with stdout and stderr, and still
-    # arrive when the function closes those.
-    telemetry_fd = fcntl.fcntl(log_fd, fcntl.F_DUPFD_CLOEXEC, _TELEMETRY_FD_MIN)
-    os.close(log_fd)
+    _install_streams()
+    inherit.MODELS.install()
+    # Built now, shared by the fork that serves the request: the encoders the runtime
+    # may ask for (one per Python version it writes responses as).
+    for execution_env in (None, *UTF8_RUNTIMES):
+        response_encoder(execution_env)
+    _prepared_in = os.getpid()
+
+
+# A fork server of the snapshot's own: called with its control socket and what each
+# forked child does (the zygote's loop, passed in by the zygote).
+ForkServe = Callable[[socket.socket, Callable[[object, list[int]], int]], None]
+
+
+def run(
+    spec: WorkerSpec,
+    sock: socket.socket,
+    log_fd: int,
+    zygote_pid: int,
+    snapshot_control: socket.socket | None = None,
+    fork_serve: ForkServe | None = None,
+) -> int:
+    """The worker's life; returns its exit status (the caller ends the process with it).
+
+    With `snapshot_control` the worker is a SnapStart snapshot: after Init and the
+    before-snapshot hooks it forks a restored environment for each request on that
+    socket (`fork_serve`), instead of serving requests itself.
+    """
+    if _prepared_in != os.getpid():
+        prepare(zygote_pid)
+    in_cgroups = _join_cgroups(spec.cgroups)
+    # First, while nothing else runs in the process (a process joins a user namespace
+    # only while it has one thread) and before its working directory is set.
+    tmp_limited, user_namespace = _limit_tmp(spec)
+    _set_limits(spec.address_space_limit_bytes)
+    telemetry_fd = _attach_log_pipe(log_fd)
     _apply_variables(spec)
+    models = inherit.MODELS
     # Before the handler's code: what the layers above need in every worker (no request
     # from the function may reach real AWS: botocore is guarded as it loads).
     _run_start_hooks(spec.start_hooks)
-    stdout, stderr = _log_stream(1), _log_stream(2)
-    sys.stdout, sys.stderr = stdout, stderr
-    # The originals too: faulthandler, code.interact and the like write there.
-    sys.__stdout__, sys.__stderr__ = stdout, stderr  # type: ignore[misc]
     runtime = HandlerRuntime(spec.handler, LogSink(telemetry_fd, spec.log_token))
     runtime.configure()
     _install_logging(runtime)
@@ -313,35 +367,82 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
 
     hello = Hello(os.getpid(), _coverage_active(), tmp_limited, user_namespace, in_cgroups)
     send_message(sock, hello)
-    try:
+
+    def life() -> int:
+        before = set(sys.modules)
+        models.recording = True
+        started = monotonic()
         with frozen(spec.clock):
             init = runtime.init(load)
+            if init.error is None and snapshot_control is not None:
+                # Part of Init, as the runtime runs them before it asks for the snapshot.
+                hook_error = runtime.before_snapshot()
+                init = replace(init, duration_ms=elapsed_ms(started), error=hook_error)
+        models.recording = False
         if init.error is not None:
             size = oversized_payload(init.error.payload)
             if size is not None:
                 init = replace(init, error=response_too_large(size))
+        if snapshot_control is None:
+            if init.error is None:
+                # Sent first: the test process has it when the Init outcome arrives.
+                imported = [name for name in sys.modules if name not in before]
+                learned = inherit.installed_modules(imported, spec.sys_path)
+                send_message(sock, Learned(learned, models.models))
+            send_message(sock, init)
+            if init.error is not None:
+                # The runtime serves nothing after a failed Init: the test process ends it.
+                return _drain(sock)
+            return _serve(sock, runtime, patches)
         send_message(sock, init)
-        while True:
+        if init.error is not None:
+            return BEFORE_SNAPSHOT_EXIT_STATUS
+        assert fork_serve is not None
+        snapshot = _Snapshot(spec, runtime, patches, telemetry_fd, tmp_limited)
+        sock.close()
+        return snapshot.serve(snapshot_control, fork_serve)
+
+    return _ended(life)
+
+
+def _serve(sock: socket.socket, runtime: HandlerRuntime, patches: PatchSet) -> int:
+    """Serve requests until told to stop (or the test process is gone)."""
+    while True:
+        try:
+            message: Any = receive_pickled(sock)
+        except EOFError:
+            return 0
+        if isinstance(message, Close):
+            _save_coverage()
+            return 0
+        os.environ["_X_AMZN_TRACE_ID"] = message.trace_id
+        with frozen(message.clock):
+            # Counted on the handler's clock, as its context reads it.
+            deadline_ms = int(time.time() * 1000) + message.remaining_ms
+            request = replace(message.request, deadline_ms=deadline_ms)
             try:
-                message: Any = receive_pickled(sock)
-            except EOFError:
-                return 0
-            if isinstance(message, Close):
-                _save_coverage()
-                return 0
-            os.environ["_X_AMZN_TRACE_ID"] = message.trace_id
-            with frozen(message.clock):
-                # Counted on the handler's clock, as its context reads it.
-                deadline_ms = int(time.time() * 1000) + message.remaining_ms
-                request = replace(message.request, deadline_ms=deadline_ms)
-                try:
-                    patches.apply(request.patches, import_missing=True)
-                except PatchError as e:
-                    outcome = patch_failed(request, e, runtime)
-                else:
-                    outcome = runtime.invoke(request)
-            # Only the size of what is over the limit crosses to the test process.
-            send_message(sock, refuse_oversized(outcome))
+                patches.apply(request.patches, import_missing=True)
+            except PatchError as e:
+                outcome = patch_failed(request, e, runtime)
+            else:
+                outcome = runtime.invoke(request)
+        # Only the size of what is over the limit crosses to the test process.
+        send_message(sock, refuse_oversized(outcome))
+
+
+def _drain(sock: socket.socket) -> int:
+    """Read and drop messages until the test process closes the channel."""
+    while True:
+        try:
+            receive_pickled(sock)
+        except EOFError:
+            return 0
+
+
+def _ended(life: Callable[[], int]) -> int:
+    """Run the runtime's life, ending it as Python ends a process on what escapes."""
+    try:
+        return life()
     except SystemExit as e:
         # As in Lambda, sys.exit() in the function ends the runtime: exit handlers run
         # (coverage saves its data there), non-daemon threads are not waited for.
@@ -359,3 +460,118 @@ def run(spec: WorkerSpec, sock: socket.socket, log_fd: int, zygote_pid: int) -> 
     except BaseException:
         traceback.print_exc()
         return 1
+
+
+class _Snapshot:
+    """A SnapStart snapshot: the initialised runtime, paused between restores, forking a
+    restored environment for each request.
+
+    A restored environment is this process as it was after Init (memory, module state,
+    the `random` module's state, what Init wrote to /tmp), in a process group and a /tmp
+    of its own, writing to its own log pipe; it runs the after-restore hooks and serves
+    requests. Threads started during Init do not run in it: a fork copies one thread.
+    """
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        runtime: HandlerRuntime,
+        patches: PatchSet,
+        telemetry_fd: int,
+        tmp_limited: bool,
+    ) -> None:
+        self.spec = spec
+        self.runtime = runtime
+        self.patches = patches
+        self.telemetry_fd = telemetry_fd
+        self.tmp_limited = tmp_limited
+        self.pid = os.getpid()
+        # What the fork's own hooks would change in a restore: Lambda restores them as
+        # they were (the same random sequence in every restore, the handler's signals).
+        self.random_state = random.getstate()
+        self.sigchld = signal.getsignal(signal.SIGCHLD)
+
+    def serve(self, control: socket.socket, fork_serve: ForkServe) -> int:
+        # The snapshot's own output (a thread started at Init) goes nowhere; each restore
+        # gets its own pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            os.dup2(devnull, fd)
+        os.dup2(devnull, self.telemetry_fd, inheritable=False)
+        os.close(devnull)
+        try:
+            fork_serve(control, self._restored)
+        finally:
+            _save_coverage()
+        return 0
+
+    def _restored(self, message: object, fds: list[int]) -> int:
+        """A restored environment's life (in the forked child)."""
+        assert isinstance(message, Restore)
+        started = monotonic()
+        in_cgroups = _join_cgroups(message.cgroups)
+        os.setsid()
+        tmp_limited = self.tmp_limited and _fresh_tmp(self.spec)
+        _die_with_parent(self.pid)
+        sock = socket.socket(fileno=fds[0])
+        _attach_log_pipe(fds[1], self.telemetry_fd)
+        signal.signal(signal.SIGCHLD, self.sigchld)
+        random.setstate(self.random_state)
+        send_message(sock, Hello(os.getpid(), _coverage_active(), tmp_limited, False, in_cgroups))
+
+        def life() -> int:
+            with frozen(message.clock):
+                error = self.runtime.after_restore()
+            size = oversized_payload(error.payload) if error is not None else None
+            if size is not None:
+                error = response_too_large(size)
+            send_message(sock, Restored(elapsed_ms(started), error))
+            if error is not None:
+                return AFTER_RESTORE_EXIT_STATUS
+            return _serve(sock, self.runtime, self.patches)
+
+        return _ended(life)
+
+
+def _attach_log_pipe(log_fd: int, telemetry_fd: int | None = None) -> int:
+    """stdout and stderr on the log pipe, and the runtime's records on a descriptor of
+    their own on the same pipe (Lambda's telemetry descriptor): they keep their order with
+    stdout and stderr, and still arrive when the function closes those. Returns it."""
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    if telemetry_fd is None:
+        telemetry_fd = fcntl.fcntl(log_fd, fcntl.F_DUPFD_CLOEXEC, _TELEMETRY_FD_MIN)
+    else:
+        os.dup2(log_fd, telemetry_fd, inheritable=False)
+    os.close(log_fd)
+    return telemetry_fd
+
+
+def _install_streams() -> None:
+    stdout, stderr = _log_stream(1), _log_stream(2)
+    sys.stdout, sys.stderr = stdout, stderr
+    # The originals too: faulthandler, code.interact and the like write there.
+    sys.__stdout__, sys.__stderr__ = stdout, stderr  # type: ignore[misc]
+
+
+def _fresh_tmp(spec: WorkerSpec) -> bool:
+    """A restored environment's /tmp: a new tmpfs of the environment's size over the
+    snapshot's, in a mount namespace of its own, holding a copy of what Init wrote there
+    (a snapshot keeps the disk as it was). False where the system refuses (the restore
+    then shares the snapshot's directory)."""
+    if _LIBC.unshare(_CLONE_NEWNS) != 0:
+        return False
+    if _LIBC.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        return False
+    snapshot_tmp = os.open(spec.tmp_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        options = f"size={spec.ephemeral_storage_mb}m,mode=0700".encode()
+        if _LIBC.mount(b"tmpfs", spec.tmp_dir.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options):
+            return False
+        # The snapshot's directory, beneath the new mount, through its descriptor.
+        shutil.copytree(
+            f"/proc/self/fd/{snapshot_tmp}", spec.tmp_dir, symlinks=True, dirs_exist_ok=True
+        )
+    finally:
+        os.close(snapshot_tmp)
+    return True
