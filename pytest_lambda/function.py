@@ -700,22 +700,12 @@ class LambdaFunction:
         """A SnapStart request that never ran: the snapshot could not be taken, or the
         environment not restored. The Invoke API answers with an error; what Init or the
         restore logged is in the logs, no START, END or REPORT. Nothing is billed."""
-        return Invocation(
-            function_name=self._name,
-            request_id=request_id,
-            status="error",
-            error=error,
-            duration_ms=0.0,
-            billed_duration_ms=0,
-            init_duration_ms=None,
+        return self._unbilled(
+            request_id,
+            error,
             cold_start=True,
-            memory_size_mb=self.config.memory_mb,
-            max_memory_used_mb=0,
-            cost_usd=0.0,
-            architecture=self.config.architecture,
+            function_name=self._name,
             code_dir=self._code_dir,
-            isolation=self.config.isolation,
-            limits=self.config.limits,
             config=self.config,
             started_at=started_at,
             lifecycle=lifecycle,
@@ -723,22 +713,33 @@ class LambdaFunction:
 
     def _rejected(self, request_id: str, error: LambdaError) -> Invocation:
         """Refused by the Invoke API before any environment saw it: no logs, no charge."""
-        return Invocation(
+        return self._unbilled(
+            request_id,
+            error,
+            cold_start=False,
             function_name=self.config.function_name,
+            served=False,
+        )
+
+    def _unbilled(
+        self, request_id: str, error: LambdaError, *, cold_start: bool, **details: Any
+    ) -> Invocation:
+        """A request that failed before anything ran: no duration, no memory, no cost."""
+        return Invocation(
             request_id=request_id,
             status="error",
             error=error,
             duration_ms=0.0,
             billed_duration_ms=0,
             init_duration_ms=None,
-            cold_start=False,
+            cold_start=cold_start,
             memory_size_mb=self.config.memory_mb,
             max_memory_used_mb=0,
             cost_usd=0.0,
             architecture=self.config.architecture,
-            served=False,
             isolation=self.config.isolation,
             limits=self.config.limits,
+            **details,
         )
 
 

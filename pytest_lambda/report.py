@@ -253,14 +253,23 @@ def init_start_record(
         {
             "initializationType": initialization_type,
             "phase": "init",
-            "runtimeVersion": runtime_version(runtime),
-            "runtimeVersionArn": RUNTIME_VERSION_ARN.format(region=region),
-            "functionName": function_name,
-            "functionVersion": "$LATEST",
-            "instanceId": instance_id,
-            "instanceMaxMemory": memory_mb * 1024 * 1024,
+            **_environment_fields(runtime, region, function_name, memory_mb, instance_id),
         },
     )
+
+
+def _environment_fields(
+    runtime: str, region: str, function_name: str, memory_mb: int, instance_id: str
+) -> dict[str, Any]:
+    """What initStart and restoreStart say of the runtime and the environment."""
+    return {
+        "runtimeVersion": runtime_version(runtime),
+        "runtimeVersionArn": RUNTIME_VERSION_ARN.format(region=region),
+        "functionName": function_name,
+        "functionVersion": "$LATEST",
+        "instanceId": instance_id,
+        "instanceMaxMemory": memory_mb * 1024 * 1024,
+    }
 
 
 def restore_start_record(
@@ -272,14 +281,7 @@ def restore_start_record(
     return platform_record(
         when,
         "platform.restoreStart",
-        {
-            "runtimeVersion": runtime_version(runtime),
-            "runtimeVersionArn": RUNTIME_VERSION_ARN.format(region=region),
-            "functionName": function_name,
-            "functionVersion": "$LATEST",
-            "instanceId": instance_id,
-            "instanceMaxMemory": memory_mb * 1024 * 1024,
-        },
+        _environment_fields(runtime, region, function_name, memory_mb, instance_id),
     )
 
 

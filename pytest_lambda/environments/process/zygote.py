@@ -254,17 +254,11 @@ class Zygote:
 
     def kill_all(self) -> None:
         """Kill every environment's processes, and whatever was orphaned onto us."""
-        # Stopped first, then killed: none can start another process meanwhile.
         for _ in range(100):
             targets = [pid for root in children(os.getpid()) for pid in _tree(root)]
             if not targets:
                 break
-            for pid in targets:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGSTOP)
-            for pid in targets:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+            _stop_then_kill(targets)
             self._reap()
 
 
@@ -273,7 +267,11 @@ def _tree(root: int) -> list[int]:
 
 
 def _kill_tree(root: int) -> None:
-    targets = _tree(root)
+    _stop_then_kill(_tree(root))
+
+
+def _stop_then_kill(targets: list[int]) -> None:
+    # Stopped first, then killed: none can start another process meanwhile.
     for pid in targets:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGSTOP)
