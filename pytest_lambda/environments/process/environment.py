@@ -281,10 +281,7 @@ class ProcessEnvironment:
                     # The runtime exits after an init error: this one is done with.
                     self._end_worker()
                 else:
-                    # Not frozen: the request that started it follows at once.
-                    self._update_peak()
-                    if self._memory is not None:
-                        self._memory.note_shared_outside()
+                    self._ready_for_request()
                 inherited = self._template.inherited_ms if self._template is not None else None
                 return replace(outcome, records=self._records("init"), inherited_ms=inherited)
         else:
@@ -350,8 +347,7 @@ class ProcessEnvironment:
         duration_ms = elapsed_ms(started)
         if isinstance(reply, Restored):
             if reply.error is None:
-                # Not frozen: the request that started it follows at once.
-                self._update_peak()
+                self._ready_for_request()
                 restore = RestoreOutcome(duration_ms, reply.duration_ms, records, taken)
                 return InitOutcome(duration_ms, None, restore=restore)
             self._end_worker()
@@ -638,10 +634,15 @@ class ProcessEnvironment:
         return records
 
     def _after_request(self) -> None:
+        self._ready_for_request()
+        self._freeze()
+
+    def _ready_for_request(self) -> None:
+        """After Init or a restore (not frozen: the request that started it follows at
+        once), and after each request, before the freeze."""
         self._update_peak()
         if self._memory is not None:
             self._memory.note_shared_outside()
-        self._freeze()
 
     def _update_peak(self) -> None:
         if self._memory is not None:
