@@ -184,3 +184,25 @@ def test_a_daemon_of_a_live_environment_outlives_a_sibling_forked_from_the_same_
             assert sibling.invoke({}).inherited_import_ms is not None
         assert not wait_gone(daemon, timeout_s=0.3)
     assert wait_gone(daemon)
+
+
+def test_a_template_outlives_the_environments_started_around_it(
+    containment, tmp_path: Path
+) -> None:
+    # A fork server's standby child joins the next environment's cgroups as it waits; a
+    # template forked from that child is no environment, and must not die with it.
+    (tmp_path / "templated.py").write_text(TEMPLATED_ESCAPE)
+    shutil.copy(SANDBOX_HANDLERS / "escape.py", tmp_path)
+    with LambdaFunction("templated.daemon", code_dir=tmp_path) as teacher:
+        teacher.invoke({}).assert_ok()
+    inherited = []
+    for _ in range(3):
+        with LambdaFunction("basic.hello", code_dir=SANDBOX_HANDLERS) as neighbour:
+            neighbour.invoke({}).assert_ok()
+        with LambdaFunction("templated.daemon", code_dir=tmp_path) as templated:
+            invocation = templated.invoke({})
+            invocation.assert_ok()
+            inherited.append(invocation.inherited_import_ms)
+    # One template served them all (a new one would have measured its own imports).
+    assert None not in inherited, "not forked from a template"
+    assert len(set(inherited)) == 1, inherited

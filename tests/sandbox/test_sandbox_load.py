@@ -41,7 +41,9 @@ class Footprint:
     sockets: int
     threads: int
     environment_dirs: tuple[str, ...]
-    environment_cgroups: tuple[str, ...]
+    # Counted too: each fork server keeps the cgroups of its next environment, which its
+    # standby joins ahead.
+    environment_cgroups: int
 
     @classmethod
     def now(cls) -> Footprint:
@@ -64,7 +66,7 @@ class Footprint:
             sum(link.startswith("socket:") for link in links),
             threading.active_count(),
             dirs,
-            cgroups,
+            len(cgroups),
         )
 
 

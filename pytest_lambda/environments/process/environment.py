@@ -173,8 +173,10 @@ class ProcessEnvironment:
             self._tmp = PrivateTmp(self, config.function_name, parent=base.tmp_root)
             self.tmp_dir = self._tmp.path
         self._token = os.urandom(16)
-        self._group = self._sandbox.new_group()
-        weakref.finalize(self, _release, self._group)
+        # The environment's processes: known at its first start (group_for), which may
+        # find the cgroups its worker joined ahead.
+        self._group: Group = TreeGroup()
+        self._group_assigned = False
         self._spec = WorkerSpec(
             handler=config.handler,
             code_dir=str(config.code_path),
@@ -185,7 +187,6 @@ class ProcessEnvironment:
             log_token=self._token,
             tmp_dir=self.tmp_dir,
             ephemeral_storage_mb=config.ephemeral_storage_mb,
-            cgroups=self._group.join_paths,
             snapshot=snapshot,
         )
         self._worker_server: ForkServer = base
@@ -211,21 +212,33 @@ class ProcessEnvironment:
     @property
     def containment(self) -> str:
         """How this environment's processes are kept together (containment.py)."""
+        if not self._group_assigned:
+            return self._sandbox.expected_containment()
         return self._group.mechanism
+
+    def _assign_group(self, server: ForkServer) -> None:
+        """At the first start: the group of processes of the environment `server` starts."""
+        if self._group_assigned:
+            return
+        self._group = self._sandbox.group_for(server)
+        self._group_assigned = True
+        weakref.finalize(self, _release, self._group)
 
     def _spawn(self, patches: tuple[Patch, ...]) -> None:
         """Start the runtime's worker process: its Init runs on the test's clock as it is
         now, with the function's patches as they are now in place as modules load."""
         spec = replace(self._spec, patches=for_transport(patches), clock=frozen_time.capture())
-        if self._namespace_fds:
-            paths = [f"/proc/{os.getpid()}/fd/{fd}" for fd in self._namespace_fds]
-            user = paths[0] if len(paths) == 2 else None
-            spec = replace(spec, join_namespaces=(user, paths[-1]))
         server, self._template = self._sandbox.server_for(
             self.config, self._spec.variables, self._hooks
         )
         if self._template is not None:
             server = self._template.server
+        self._assign_group(server)
+        spec = replace(spec, cgroups=self._group.join_paths)
+        if self._namespace_fds:
+            paths = [f"/proc/{os.getpid()}/fd/{fd}" for fd in self._namespace_fds]
+            user = paths[0] if len(paths) == 2 else None
+            spec = replace(spec, join_namespaces=(user, paths[-1]))
         self._started = monotonic()
         try:
             if self._takes_snapshot:
@@ -237,6 +250,8 @@ class ProcessEnvironment:
             raise HarnessError(f"could not start an execution environment: {e}") from e
         self._worker_server = server
         self._open_channels()
+        # While this worker starts, the cgroups of the next, for the server's next standby.
+        self._sandbox.prepare_next_group(server)
 
     def _open_channels(self) -> None:
         self._sock.setblocking(False)
@@ -327,6 +342,7 @@ class ProcessEnvironment:
         self.tmp_dir = snapshot.tmp_dir
         self._token = snapshot.token
         started = self._started = monotonic()
+        self._assign_group(snapshot.server)
         try:
             self._sock, self._log_fd = snapshot.server.restore(
                 Restore(frozen_time.capture(), self._group.join_paths)
@@ -337,6 +353,7 @@ class ProcessEnvironment:
         self._worker_server = snapshot.server
         self._template = None
         self._open_channels()
+        self._sandbox.prepare_next_group(snapshot.server)
         deadline = started + RESTORE_TIMEOUT_S
         reply = self._wait(deadline)
         if isinstance(reply, Hello):

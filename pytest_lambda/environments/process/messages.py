@@ -75,6 +75,15 @@ class Restore:
 
 
 @dataclass(frozen=True)
+class NextCgroups:
+    """Tell a fork server which cgroups its next standby child joins while it waits: those
+    the test process will give the environment that child becomes. A move into a cgroup
+    can wait for the kernel (an RCU grace period): a standby pays for it, not a cold start."""
+
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Restored:
     """A restored environment's answer after its Hello: how long the runtime's part of the
     restore took (the after-restore hooks; what Lambda bills), and the hooks' error."""
@@ -85,7 +94,7 @@ class Restored:
 
 # What templates, workers and restored environments send is read as a worker's messages
 # are: declared, checked, never unpickled (channel.py). What the test process sends
-# (TemplateSpec, Restore) is its own, pickled.
+# (TemplateSpec, Restore, NextCgroups) is its own, pickled.
 register(
     TemplateReady,
     pid=INT,

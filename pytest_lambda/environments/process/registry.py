@@ -19,7 +19,7 @@ from ...config import FunctionConfig
 from ...errors import HarnessError
 from ...session import Resource, Session, Stage, current
 from ..shared import session_directory
-from .containment import CHOICES, Group, Plan, expected_mechanism
+from .containment import CHOICES, PROCESS_TREE, Group, Plan, expected_mechanism
 from .messages import Learned, ServiceModel, TemplateSpec
 from .server import ForkServer
 
@@ -165,10 +165,34 @@ class Sandbox:
                 self._plan = Plan.detect()
             return self._plan
 
-    def new_group(self) -> Group:
-        """A new environment's group of processes, by the containment chosen now."""
+    def group_for(self, server: ForkServer) -> Group:
+        """The group of processes of an environment `server` starts now, by the
+        containment chosen now: the cgroups its standby child joined ahead if there are
+        some (see prepare_next_group), else new ones, or a process tree."""
         with self._lock:
-            return self.plan().group(self.containment_choice())
+            choice = self.containment_choice()
+            plan = self.plan()
+            if plan.mechanism(choice) != PROCESS_TREE and server.spare_group is not None:
+                spare, server.spare_group = server.spare_group, None
+                return spare
+            return plan.group(choice)
+
+    def prepare_next_group(self, server: ForkServer) -> None:
+        """Make the cgroups of the next environment `server` starts now, so that its next
+        standby child joins them as it waits (nothing to do for a process tree)."""
+        with self._lock:
+            choice = self.containment_choice()
+            plan = self.plan()
+            if server.spare_group is not None or plan.mechanism(choice) == PROCESS_TREE:
+                return
+            try:
+                group = plan.group(choice)
+            except OSError:
+                return
+            try:
+                server.prepare_next(group)
+            except OSError:
+                group.remove()
 
     def describe_containment(self) -> str:
         return self.plan().describe(self.containment_choice())

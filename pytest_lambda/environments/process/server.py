@@ -16,8 +16,8 @@ from pathlib import Path
 
 from ...errors import HarnessError
 from .channel import Exited, ProtocolError, Ready, decode_frame
-from .containment import CGROUPS_VARIABLE
-from .messages import Restore, TemplateReady, TemplateSpec
+from .containment import CGROUPS_VARIABLE, Group
+from .messages import NextCgroups, Restore, TemplateReady, TemplateSpec
 from .worker import WorkerSpec
 from .zygote import SESSION_DIR_VARIABLE, TMP_ROOT_VARIABLE
 
@@ -104,6 +104,9 @@ class ForkServer:
         self._abandoned: set[int] = set()
         self._changed = threading.Condition()
         self.alive = True
+        # The group made for the next environment, whose cgroups this server's next
+        # standby child joins ahead (registry.py, Sandbox.group_for).
+        self.spare_group: Group | None = None
 
     @classmethod
     def _attached(cls, control: socket.socket, parent: ForkServer) -> ForkServer:
@@ -176,8 +179,17 @@ class ForkServer:
             self._changed.notify_all()
 
     def _request(self, message: object, fds: list[int]) -> None:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         with self._send_lock:
-            socket.send_fds(self._control, [pickle.dumps(message, pickle.HIGHEST_PROTOCOL)], fds)
+            if fds:
+                socket.send_fds(self._control, [data], fds)
+            else:
+                self._control.send(data)
+
+    def prepare_next(self, group: Group) -> None:
+        """Have the next standby child join `group`'s cgroups while it waits."""
+        self._request(NextCgroups(group.join_paths), [])
+        self.spare_group = group
 
     def spawn(self, spec: WorkerSpec) -> tuple[socket.socket, int]:
         """Fork a worker; returns the request socket and the read end of its log pipe."""
@@ -276,6 +288,11 @@ class ForkServer:
         if reader is not None:
             reader.join(_STOP_TIMEOUT_S)
         self._control.close()
+        spare, self.spare_group = self.spare_group, None
+        if spare is not None:
+            # Its standby died with the server.
+            spare.kill(0)
+            spare.remove()
         if process is not None:
             self._errors.close()
             shutil.rmtree(self.tmp_root, ignore_errors=True)

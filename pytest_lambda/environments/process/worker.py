@@ -11,6 +11,7 @@ serves requests until told to stop or killed.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import fcntl
 import importlib
@@ -148,6 +149,45 @@ def remember_interpreter_path() -> None:
     """
     path = sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]
     _INTERPRETER_PATH[:] = [p for p in path if p]
+
+
+# The cgroups this process joined while it waited as a fork server's standby (prejoin).
+_prejoined: tuple[str, ...] = ()
+
+
+def prejoin(paths: tuple[str, ...]) -> None:
+    """As a standby: join the cgroups the test process will give the environment this
+    process becomes (as far as it can), while nothing waits for it."""
+    global _prejoined
+    joined: list[str] = []
+    for path in paths:
+        try:
+            _write(os.path.join(path, "cgroup.procs"), "0")
+        except OSError:
+            break
+        joined.append(path)
+    _prejoined = tuple(joined)
+
+
+def leave_prejoined() -> None:
+    """Out of the cgroups joined ahead, back into the test process's own (where the fork
+    server is): this process is not the environment they were made for."""
+    global _prejoined
+    for path in _prejoined:
+        with contextlib.suppress(OSError):
+            _write(os.path.join(os.path.dirname(os.path.dirname(path)), "cgroup.procs"), "0")
+    _prejoined = ()
+
+
+def _enter_cgroups(paths: tuple[str, ...]) -> bool:
+    """Into the environment's cgroups (there already if joined ahead), else a subreaper;
+    out of cgroups joined ahead that are not the environment's (the session changed its
+    containment meanwhile)."""
+    if paths and paths == _prejoined:
+        return True
+    if _prejoined and not paths:
+        leave_prejoined()
+    return _join_cgroups(paths)
 
 
 def _join_cgroups(paths: tuple[str, ...]) -> bool:
@@ -344,7 +384,7 @@ def run(
     """
     if _prepared_in != os.getpid():
         prepare(zygote_pid)
-    in_cgroups = _join_cgroups(spec.cgroups)
+    in_cgroups = _enter_cgroups(spec.cgroups)
     # First, while nothing else runs in the process (a process joins a user namespace
     # only while it has one thread) and before its working directory is set.
     tmp_limited, user_namespace = _limit_tmp(spec)
@@ -509,7 +549,7 @@ class _Snapshot:
         """A restored environment's life (in the forked child)."""
         assert isinstance(message, Restore)
         started = monotonic()
-        in_cgroups = _join_cgroups(message.cgroups)
+        in_cgroups = _enter_cgroups(message.cgroups)
         os.setsid()
         tmp_limited = self.tmp_limited and _fresh_tmp(self.spec)
         _die_with_parent(self.pid)

@@ -47,7 +47,7 @@ from . import inherit
 from .channel import Exited, Ready, encode_message
 from .containment import CGROUPS_VARIABLE, remove_cgroup_tree
 from .memory import children, descendants
-from .messages import TemplateSpec
+from .messages import NextCgroups, TemplateSpec
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_SET_PDEATHSIG = 1
@@ -124,6 +124,8 @@ class Zygote:
         os.set_blocking(self._wake_r, False)
         self._standby: socket.socket | None = None
         self._standby_due = 0.0
+        # The cgroups the next standby joins as it waits (NextCgroups).
+        self._next_cgroups: tuple[str, ...] = ()
 
     def serve(self) -> None:
         signal.set_wakeup_fd(self._wake_w)
@@ -151,6 +153,12 @@ class Zygote:
             data, fds = b"", []
         if not data:
             return False
+        if not fds:
+            # Every request for a process carries its descriptors; this one is a setting.
+            message = pickle.loads(data)
+            if isinstance(message, NextCgroups):
+                self._next_cgroups = message.paths
+            return True
         standby, self._standby = self._standby, None
         if standby is not None:
             try:
@@ -179,6 +187,7 @@ class Zygote:
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         parent = os.getpid()
+        cgroups, self._next_cgroups = self._next_cgroups, ()
         pid = os.fork()
         if pid == 0:
             ours.close()
@@ -188,6 +197,10 @@ class Zygote:
                 os._exit(0)
             if self.prepare is not None:
                 self.prepare()
+            if cgroups:
+                from . import worker
+
+                worker.prejoin(cgroups)
             try:
                 data, fds, _, _ = socket.recv_fds(theirs, _MAX_CONTROL_MESSAGE, 3)
             except OSError:
@@ -295,6 +308,9 @@ def _become_environment_or_template(message: object, fds: list[int]) -> int:
 
     parent = os.getppid()
     if isinstance(message, TemplateSpec):
+        # A template is no environment: the cgroups its standby joined ahead are the
+        # next environment's, killed with it.
+        worker.leave_prejoined()
         return _serve_as_template(message, socket.socket(fileno=fds[0]), parent)
     assert isinstance(message, worker.WorkerSpec)
     sock = socket.socket(fileno=fds[0])
