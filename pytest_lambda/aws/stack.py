@@ -31,6 +31,7 @@ from ..template import (
     function_ids,
     load_template,
     parse_overrides,
+    referenced_id,
 )
 from ..template.resources import TYPES
 from .services import cloudformation, dynamodb, eventbridge, secretsmanager
@@ -57,6 +58,8 @@ _NOT_CREATED = (
     "AWS::CloudFormation::WaitConditionHandle",
 )
 # SAM event types deploy() wires, and those left to the HTTP front doors.
+# The sources an event source mapping of the template is wired to.
+_EVENT_SOURCES = ("AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::Kinesis::Stream")
 _WIRED_EVENTS = frozenset(
     {
         "S3",
@@ -459,7 +462,7 @@ class _Deployment:
         self, raw: Any, logical_id: str, prop: str
     ) -> tuple[str, LambdaFunction] | None:
         """The deployed function a property names (a Ref, GetAtt ...Arn, name or ARN)."""
-        target = _referenced(raw)
+        target = referenced_id(raw)
         if target is None or target not in self.functions:
             value = self.template.resolve(raw, self.where(logical_id, prop))
             for function_id, function in self.functions.items():
@@ -524,8 +527,7 @@ class _Deployment:
             template.warn_once(
                 logical_id, "FilterCriteria", "not honoured: every record is delivered"
             )
-        trigger: Trigger
-        if source is None:
+        if source is None or source_type not in _EVENT_SOURCES:
             template.warn_once(
                 logical_id,
                 "EventSourceArn",
@@ -533,6 +535,7 @@ class _Deployment:
                 "or Kinesis stream of the template",
             )
             return
+        trigger: Trigger
         if source_type == "AWS::SQS::Queue":
             queue = self._queue(source)
             trigger = queue.notify(
@@ -544,26 +547,18 @@ class _Deployment:
         elif source_type == "AWS::DynamoDB::Table":
             table = _table(self.aws, template, source)
             trigger = table.notify(function, batch_size=batch_size or 100)
-        elif source_type == "AWS::Kinesis::Stream":
+        else:
             stream = Stream(self.aws, self.created[source]["Name"])
             trigger = stream.notify(
                 function,
                 batch_size=batch_size or 100,
                 starting_position=str(resolved.get("StartingPosition") or "LATEST"),
             )
-        else:
-            template.warn_once(
-                logical_id,
-                "EventSourceArn",
-                f"not wired: {resolved.get('EventSourceArn')!r} is not a queue, table stream "
-                "or Kinesis stream of the template",
-            )
-            return
         self.triggers[name] = trigger
 
     def _source(self, raw: Any, arn: Any) -> str | None:
         """The created resource an event source mapping reads (by reference or by ARN)."""
-        referenced = _referenced(raw)
+        referenced = referenced_id(raw)
         if referenced is not None and referenced in self.created:
             return referenced
         for logical_id in self.created:
@@ -619,7 +614,7 @@ class _Deployment:
                 isinstance(event, Mapping)
                 and event.get("Type") == "S3"
                 and isinstance(properties, Mapping)
-                and _referenced(properties.get("Bucket")) == bucket_id
+                and referenced_id(properties.get("Bucket")) == bucket_id
                 and f"{function_id}.{event_name}" not in self.triggers
             ):
                 return f"{function_id}.{event_name}"
@@ -629,7 +624,7 @@ class _Deployment:
         template = self.template
         raw = template.properties(logical_id)
         properties = template.resolve(dict(raw), self.where(logical_id))
-        topic_id = _referenced(raw.get("TopicArn"))
+        topic_id = referenced_id(raw.get("TopicArn"))
         arn = properties.get("TopicArn")
         topic = Topic(self.aws, str(arn).rsplit(":", 1)[-1], str(arn))
         if topic_id is not None and topic_id not in self.created:
@@ -730,20 +725,6 @@ class _Deployment:
                 )
 
 
-def _referenced(raw: Any) -> str | None:
-    """The logical id a `Ref` or `Fn::GetAtt` names (None for anything else)."""
-    if isinstance(raw, Mapping) and len(raw) == 1:
-        ((key, value),) = raw.items()
-        if key == "Ref" and isinstance(value, str):
-            return value
-        if key == "Fn::GetAtt":
-            if isinstance(value, str):
-                return value.split(".", 1)[0]
-            if isinstance(value, list) and value and isinstance(value[0], str):
-                return value[0]
-    return None
-
-
 def _table(aws: Account, template: Template, logical_id: str) -> Table:
     identity = template.identity(logical_id, Where(template.shown, logical_id, "Arn"))
     attributes = TYPES["AWS::DynamoDB::Table"].attributes
@@ -756,7 +737,7 @@ def _references(value: Any) -> set[str]:
     """The logical ids a value refers to (Ref, Fn::GetAtt, and ${...} in Fn::Sub)."""
     found: set[str] = set()
     if isinstance(value, Mapping):
-        referenced = _referenced(value)
+        referenced = referenced_id(value)
         if referenced is not None:
             found.add(referenced)
         sub = value.get("Fn::Sub") if len(value) == 1 else None

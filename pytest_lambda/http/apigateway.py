@@ -206,6 +206,30 @@ class _Api(FrontDoor):
     ) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _event_fields(
+        self,
+        request: HttpRequest,
+        match: Match[Route],
+        authorizer: Mapping[str, Any] | None,
+        *,
+        lower_headers: bool,
+        stage: str | None = None,
+    ) -> dict[str, Any]:
+        """What every proxy event of this API says of the request, whatever its format."""
+        return {
+            "method": request.method,
+            "headers": request.grouped_headers(lower=lower_headers),
+            "query": request.grouped_query(),
+            "path_parameters": match.path_parameters or None,
+            "stage": stage if stage is not None else self.stage,
+            "stage_variables": dict(self.stage_variables) or None,
+            "authorizer": authorizer,
+            "api_id": str(self.api_id),
+            "region": self.region,
+            "account": self.account,
+            "source_ip": request.source_ip,
+        }
+
     def _call(self, route: Route, event: Any) -> Outcome:
         assert route.function is not None
         timeout = route.integration_timeout_s or self.integration_timeout_s
@@ -337,23 +361,12 @@ class RestApi(_Api):
                 body = request.body
             else:
                 body = request.body.decode("utf-8", errors="replace")
-        resource = match.key.path
         return apigateway_rest(
-            method=request.method,
             path=path,
             body=body,
-            headers=request.grouped_headers(lower=False),
-            query=request.grouped_query(),
-            path_parameters=match.path_parameters or None,
-            resource=resource,
-            stage=stage if stage is not None else self.stage,
-            stage_variables=dict(self.stage_variables) or None,
-            authorizer=authorizer,
-            api_id=str(self.api_id),
-            region=self.region,
-            account=self.account,
-            source_ip=request.source_ip,
+            resource=match.key.path,
             version=version,
+            **self._event_fields(request, match, authorizer, lower_headers=False, stage=stage),
         )
 
     def _authorizer_request_event(
@@ -525,39 +538,19 @@ class HttpApi(_Api):
     ) -> dict[str, Any]:
         if fmt == "1.0":
             event = apigateway_rest(
-                method=request.method,
                 path=request.path,
                 body=self._body(request),
-                headers=request.grouped_headers(lower=False),
-                query=request.grouped_query(),
-                path_parameters=match.path_parameters or None,
                 resource=match.key.path,
-                stage=self.stage,
-                stage_variables=dict(self.stage_variables) or None,
-                authorizer=authorizer,
-                api_id=str(self.api_id),
-                region=self.region,
-                account=self.account,
-                source_ip=request.source_ip,
                 version="1.0",
+                **self._event_fields(request, match, authorizer, lower_headers=False),
             )
             event["requestContext"]["path"] = request.path
             return event
         return apigateway_http(
-            method=request.method,
             path=request.path,
             body=self._body(request),
-            headers=request.grouped_headers(lower=True),
-            query=request.grouped_query(),
-            path_parameters=match.path_parameters or None,
             route_key=match.key.text,
-            stage=self.stage,
-            stage_variables=dict(self.stage_variables) or None,
-            authorizer=authorizer,
-            api_id=str(self.api_id),
-            region=self.region,
-            account=self.account,
-            source_ip=request.source_ip,
+            **self._event_fields(request, match, authorizer, lower_headers=True),
         ) | ({"rawQueryString": request.query} if request.query else {})
 
     def _authorizer_request_event(
@@ -570,22 +563,11 @@ class HttpApi(_Api):
         fmt: str,
     ) -> dict[str, Any]:
         event = self._event(request, match, path, None, fmt)
-        if fmt == "1.0":
-            return {
-                "version": "1.0",
-                "type": "REQUEST",
-                "methodArn": method_arn,
-                "identitySource": identity,
-                **{
-                    k: v
-                    for k, v in event.items()
-                    if k not in ("version", "body", "isBase64Encoded")
-                },
-            }
         return {
-            "version": "2.0",
+            "version": "1.0" if fmt == "1.0" else "2.0",
             "type": "REQUEST",
-            "routeArn": method_arn,
+            # Payload format 1.0 names the ARN as REST APIs do.
+            ("methodArn" if fmt == "1.0" else "routeArn"): method_arn,
             "identitySource": identity,
             **{k: v for k, v in event.items() if k not in ("version", "body", "isBase64Encoded")},
         }

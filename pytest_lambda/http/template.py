@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..function import LambdaFunction
-from ..template import Template, Where
+from ..template import Template, Where, function_ids, referenced_id
 from .alb import LoadBalancer, TargetGroup
 from .apigateway import HttpApi, MockIntegration, RestApi, Route
 from .authorizers import Authorizer, JwtAuthorizer, LambdaAuthorizer
@@ -52,19 +52,6 @@ def front_doors(
             doors.append(url)
     doors.extend(reader.load_balancers())
     return doors
-
-
-def _ref(raw: Any) -> str | None:
-    if isinstance(raw, Mapping) and len(raw) == 1:
-        ((key, value),) = raw.items()
-        if key == "Ref" and isinstance(value, str):
-            return value
-        if key == "Fn::GetAtt":
-            if isinstance(value, str):
-                return value.split(".", 1)[0]
-            if isinstance(value, list) and value:
-                return str(value[0])
-    return None
 
 
 class _Reader:
@@ -106,7 +93,7 @@ class _Reader:
 
     def _stage(self, stage_type: str, api_property: str, api_id: str) -> tuple[str | None, str]:
         for stage_id, resource in self.template.of_type(stage_type).items():
-            if _ref((resource.get("Properties") or {}).get(api_property)) == api_id:
+            if referenced_id((resource.get("Properties") or {}).get(api_property)) == api_id:
                 return stage_id, str(self.template.prop(stage_id, "StageName"))
         return None, ""
 
@@ -264,7 +251,7 @@ class _Reader:
     def _cognito_issuer(self, api_id: str, arns: Any) -> str:
         region = self.template.region
         raw = arns[0] if isinstance(arns, list) and arns else arns
-        pool = _ref(raw)
+        pool = referenced_id(raw)
         if pool is not None and pool in self.template.resources:
             # The pool is not deployed: its id is made up, the same every time.
             return f"https://cognito-idp.{region}.amazonaws.com/{region}_{pool}"
@@ -383,7 +370,7 @@ class _Reader:
         template = self.template
         properties = template.properties(logical_id)
         raw = properties.get("TargetFunctionArn")
-        function = self.functions.get(_ref(raw) or "")
+        function = self.functions.get(referenced_id(raw) or "")
         if function is None:
             resolved = template.resolve(raw, self.where(logical_id, "TargetFunctionArn"))
             function = self.by_arn.get(str(resolved))
@@ -414,7 +401,7 @@ class _Reader:
             function = None
             for index, target in enumerate(targets):
                 raw = target.get("Id") if isinstance(target, Mapping) else None
-                function = self.functions.get(_ref(raw) or "")
+                function = self.functions.get(referenced_id(raw) or "")
                 if function is None:
                     resolved = template.resolve(raw, self.where(group_id, f"Targets[{index}].Id"))
                     function = self.by_arn.get(str(resolved).rsplit(":", 1)[0]) or self.by_arn.get(
@@ -438,10 +425,10 @@ class _Reader:
             "AWS::ElasticLoadBalancingV2::Listener"
         ).items():
             properties = resource.get("Properties") or {}
-            balancer = _ref(properties.get("LoadBalancerArn")) or listener_id
+            balancer = referenced_id(properties.get("LoadBalancerArn")) or listener_id
             listeners.setdefault(balancer, []).append(listener_id)
             for action in properties.get("DefaultActions") or []:
-                group = groups.get(_ref(action.get("TargetGroupArn")) or "")
+                group = groups.get(referenced_id(action.get("TargetGroupArn")) or "")
                 if group is not None:
                     defaults[listener_id] = group
         rules: dict[str, list[tuple[int, str, TargetGroup]]] = {}
@@ -449,9 +436,9 @@ class _Reader:
             "AWS::ElasticLoadBalancingV2::ListenerRule"
         ).items():
             properties = resource.get("Properties") or {}
-            listener = _ref(properties.get("ListenerArn")) or ""
+            listener = referenced_id(properties.get("ListenerArn")) or ""
             for action in properties.get("Actions") or []:
-                group = groups.get(_ref(action.get("TargetGroupArn")) or "")
+                group = groups.get(referenced_id(action.get("TargetGroupArn")) or "")
                 if group is None:
                     continue
                 resolved = template.resolve(
@@ -535,8 +522,6 @@ def functions_of_template(
     template: Template, overrides: Mapping[str, Any] | None = None, parameter_overrides: Any = None
 ) -> dict[str, LambdaFunction]:
     """Each Python function of the template, configured from it (without deploying)."""
-    from ..template import function_ids
-
     found: dict[str, LambdaFunction] = {}
     for logical_id in function_ids(template):
         runtime = template.prop(logical_id, "Runtime")

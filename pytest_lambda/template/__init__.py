@@ -21,7 +21,7 @@ from typing import Any
 
 from .functions import choose_function, function_ids
 from .functions import function_settings as _function_settings
-from .intrinsics import NO_VALUE, Where
+from .intrinsics import NO_VALUE, Where, referenced_id
 from .model import DEFAULT_STACK_NAME, Template, load_template
 from .parameters import parse_overrides
 from .resources import STREAM_LABEL
@@ -38,6 +38,7 @@ __all__ = [
     "Template",
     "TemplateSource",
     "Where",
+    "referenced_id",
     "choose_function",
     "find_template",
     "function_ids",

@@ -279,3 +279,17 @@ _FUNCTIONS = {
     "Fn::ToJsonString": Resolver._to_json_string,
 }
 _CONDITIONS = ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not")
+
+
+def referenced_id(raw: Any) -> str | None:
+    """The logical id a `Ref` or `Fn::GetAtt` names, as written (None for anything else)."""
+    if isinstance(raw, Mapping) and len(raw) == 1:
+        ((key, value),) = raw.items()
+        if key == "Ref" and isinstance(value, str):
+            return value
+        if key == "Fn::GetAtt":
+            if isinstance(value, str):
+                return value.split(".", 1)[0]
+            if isinstance(value, list) and value and isinstance(value[0], str):
+                return value[0]
+    return None

@@ -67,8 +67,13 @@ def test_lambda_http_in_front_of_a_handler(pytester: pytest.Pytester) -> None:
 
 
 def test_lambda_http_from_a_template(pytester: pytest.Pytester) -> None:
-    for name in ("template.yaml", "app.py"):
-        pytester.path.joinpath(name).write_text((SAM / name).read_text())
+    template = (SAM / "template.yaml").read_text()
+    pytester.path.joinpath("template.yaml").write_text(
+        template.replace("CodeUri: ../handlers", "CodeUri: handlers")
+    )
+    pytester.mkdir("handlers").joinpath("api.py").write_text(
+        (SAM.parent / "handlers" / "api.py").read_text()
+    )
     pytester.makepyfile(
         test_template="""
         import pytest

@@ -133,14 +133,21 @@ from escape import daemon  # noqa: F401
 """
 
 
-def test_a_daemon_of_an_environment_forked_from_a_template_dies_at_close(
-    containment, tmp_path: Path
-) -> None:
+@pytest.fixture
+def templated(tmp_path: Path) -> Path:
+    """A code directory whose function has taught the session its template: its next
+    cold starts fork from it."""
     (tmp_path / "templated.py").write_text(TEMPLATED_ESCAPE)
     shutil.copy(SANDBOX_HANDLERS / "escape.py", tmp_path)
     with LambdaFunction("templated.daemon", code_dir=tmp_path) as teacher:
         teacher.invoke({}).assert_ok()
-    function = LambdaFunction("templated.daemon", code_dir=tmp_path)
+    return tmp_path
+
+
+def test_a_daemon_of_an_environment_forked_from_a_template_dies_at_close(
+    containment, templated: Path
+) -> None:
+    function = LambdaFunction("templated.daemon", code_dir=templated)
     invocation = function.invoke({})
     assert invocation.inherited_import_ms is not None, "not forked from a template"
     daemon = invocation.assert_ok()
@@ -168,39 +175,31 @@ def test_a_daemon_of_a_restored_environment_is_frozen_and_dies_at_close(
 
 
 def test_a_daemon_of_a_live_environment_outlives_a_sibling_forked_from_the_same_template(
-    containment, tmp_path: Path
+    containment, templated: Path
 ) -> None:
     # Orphans are re-parented to the template; when a sibling's worker ends, the template
     # kills the orphans of gone workers only, not those of live environments.
-    (tmp_path / "templated.py").write_text(TEMPLATED_ESCAPE)
-    shutil.copy(SANDBOX_HANDLERS / "escape.py", tmp_path)
-    with LambdaFunction("templated.daemon", code_dir=tmp_path) as teacher:
-        teacher.invoke({}).assert_ok()
-    with LambdaFunction("templated.daemon", code_dir=tmp_path) as live:
+    with LambdaFunction("templated.daemon", code_dir=templated) as live:
         first = live.invoke({})
         assert first.inherited_import_ms is not None, "not forked from a template"
         daemon = first.assert_ok()
-        with LambdaFunction("templated.daemon", code_dir=tmp_path) as sibling:
+        with LambdaFunction("templated.daemon", code_dir=templated) as sibling:
             assert sibling.invoke({}).inherited_import_ms is not None
         assert not wait_gone(daemon, timeout_s=0.3)
     assert wait_gone(daemon)
 
 
 def test_a_template_outlives_the_environments_started_around_it(
-    containment, tmp_path: Path
+    containment, templated: Path
 ) -> None:
     # A fork server's standby child joins the next environment's cgroups as it waits; a
     # template forked from that child is no environment, and must not die with it.
-    (tmp_path / "templated.py").write_text(TEMPLATED_ESCAPE)
-    shutil.copy(SANDBOX_HANDLERS / "escape.py", tmp_path)
-    with LambdaFunction("templated.daemon", code_dir=tmp_path) as teacher:
-        teacher.invoke({}).assert_ok()
     inherited = []
     for _ in range(3):
         with LambdaFunction("basic.hello", code_dir=SANDBOX_HANDLERS) as neighbour:
             neighbour.invoke({}).assert_ok()
-        with LambdaFunction("templated.daemon", code_dir=tmp_path) as templated:
-            invocation = templated.invoke({})
+        with LambdaFunction("templated.daemon", code_dir=templated) as function:
+            invocation = function.invoke({})
             invocation.assert_ok()
             inherited.append(invocation.inherited_import_ms)
     # One template served them all (a new one would have measured its own imports).
