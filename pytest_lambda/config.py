@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -224,15 +224,18 @@ class FunctionConfig:
         return replace(self, **changes)
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> FunctionConfig:
-        """Build from marker keywords / ini values, where a template can supply defaults."""
-        settings = dict(settings)
+    def from_settings(
+        cls, settings: Mapping[str, Any], *, also_accepted: Collection[str] = ()
+    ) -> FunctionConfig:
+        """Build from marker keywords / ini values, where a template can supply defaults.
+        `also_accepted`: names the caller takes itself (named by the unknown-setting error)."""
+        settings = {k: v for k, v in settings.items() if k not in also_accepted}
         template = settings.pop("template", None)
         logical_id = settings.pop("logical_id", None)
         parameter_overrides = settings.pop("parameter_overrides", None)
         unknown = set(settings) - set(setting_names())
         if unknown:
-            raise HarnessError(_unknown_settings_message(unknown))
+            raise HarnessError(_unknown_settings_message(unknown, also_accepted))
         if template is not None:
             return cls.from_template(
                 template, logical_id, settings, parameter_overrides=parameter_overrides
@@ -343,8 +346,8 @@ def default_function_name(handler: str) -> str:
     return (name or "function")[:MAX_FUNCTION_NAME]
 
 
-def _unknown_settings_message(unknown: set[str]) -> str:
-    known = setting_names() + list(TEMPLATE_SETTINGS)
+def _unknown_settings_message(unknown: set[str], also_accepted: Collection[str] = ()) -> str:
+    known = setting_names() + list(TEMPLATE_SETTINGS) + list(also_accepted)
     parts = []
     for name in sorted(unknown):
         close = difflib.get_close_matches(name, known, n=1)

@@ -469,11 +469,10 @@ def _settings(request: pytest.FixtureRequest) -> dict[str, Any]:
 def _function_config(
     request: pytest.FixtureRequest, settings: dict[str, Any] | None = None
 ) -> FunctionConfig:
-    settings = dict(_settings(request) if settings is None else settings)
-    settings.pop("deploy", None)
-    settings.pop("scope", None)
+    settings = _settings(request) if settings is None else settings
     try:
-        return FunctionConfig.from_settings(settings)
+        # deploy and scope are the plugin's own: how the fixtures use the function.
+        return FunctionConfig.from_settings(settings, also_accepted=("deploy", "scope"))
     except HarnessError as e:
         problem = str(e)
     _fail(problem)

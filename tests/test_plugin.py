@@ -175,6 +175,28 @@ def test_bad_marker_setting_names_the_limit_and_the_value(project: pytest.Pytest
     assert len(reported) == 2, "each error once"
 
 
+def test_a_typo_of_a_marker_only_setting_names_it(project) -> None:
+    # deploy and scope are the plugin's own settings, not LambdaFunction's: a typo of one
+    # is pointed at it, and the list of accepted settings names them.
+    project.makepyfile(
+        test_it="""
+        import pytest
+
+        @pytest.mark.lambda_function("app.handler", scop="module")
+        def test_typo(lambda_invoke):
+            pass
+        """
+    )
+    result = project.runpytest("-p", "no:randomly")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*pytest-lambda: unknown function setting(s) 'scop' (did you mean 'scope'?); "
+            "accepted settings are *, deploy, scope*"
+        ]
+    )
+
+
 def test_bad_ini_value_is_reported(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(app=HANDLER)
     pytester.makeini("[pytest]\nlambda_handler = app.handler\nlambda_memory_mb = lots\n")
